@@ -1,0 +1,32 @@
+rule merge_histories:
+    input:
+        histories=runs("history.csv"),
+        metrics=runs("metrics.json"),
+    output:
+        histories="results/histories.csv",
+        runs="results/runs.csv",
+        provenance="results/provenance.json",
+    log:
+        "logs/merge_histories.log",
+    params:
+        code=script_hash("merge_histories.py"),
+    script:
+        "../scripts/merge_histories.py"
+
+
+rule summarize:
+    input:
+        histories="results/histories.csv",
+        runs="results/runs.csv",
+    output:
+        summary="results/summary.csv",
+        comparisons="results/comparisons.csv",
+        markdown="results/summary.md",
+    log:
+        "logs/summarize.log",
+    params:
+        accuracy_threshold=config["statistics"]["accuracy_threshold"],
+        alpha=config["statistics"]["alpha"],
+        code=script_hash("summarize.py"),
+    script:
+        "../scripts/summarize.py"

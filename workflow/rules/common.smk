@@ -1,0 +1,121 @@
+import sys
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version, validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+
+from actzoo.activations import ActivationError, check_all
+from actzoo.datasets import DatasetError, read_checked_csv
+from actzoo.provenance import code_hash
+
+min_version("9.0")
+
+
+def fail(message):
+    """Stop before any job runs, with one line naming the key or file."""
+    sys.exit(f"actzoo: config error: {message}")
+
+
+def check_config():
+    try:
+        validate(config, "../schemas/config.schema.yaml")
+    except WorkflowError as error:
+        cause = next((a for a in error.args if hasattr(a, "absolute_path")), None)
+        if cause is None:
+            raise
+        key = ".".join(str(p) for p in cause.absolute_path) or "(top level)"
+        fail(f"{key}: {cause.message}")
+    try:
+        activations = check_all(config["activations"])
+    except ActivationError as error:
+        fail(str(error))
+    for name, spec in config["datasets"].items():
+        if spec["generator"] == "csv":
+            try:
+                read_checked_csv(spec["path"], spec["features"], spec["labels"])
+            except DatasetError as error:
+                fail(f"datasets.{name}.path: {error}")
+    return activations
+
+
+ACTIVATIONS = check_config()
+DATASETS = list(config["datasets"])
+SEEDS = [int(seed) for seed in config["seeds"]]
+PLANAR_GENERATORS = {"circles", "moons", "xor", "gauss", "spiral"}
+
+
+wildcard_constraints:
+    dataset="|".join(map(re.escape, DATASETS)),
+    activation="|".join(map(re.escape, ACTIVATIONS)),
+    seed=r"\d+",
+
+
+def script_hash(name):
+    """Hash of an entry script and the actzoo modules it imports (see README)."""
+    return code_hash(Path(workflow.basedir) / "workflow" / "scripts" / name)
+
+
+def is_planar(dataset):
+    spec = config["datasets"][dataset]
+    if spec["generator"] == "csv":
+        return len(spec["features"]) == 2
+    return spec["generator"] in PLANAR_GENERATORS
+
+
+def planar_datasets():
+    return [d for d in DATASETS if is_planar(d)]
+
+
+def generator_params(wildcards):
+    """A dataset's own settings, without its model (which does not change the data)."""
+    spec = config["datasets"][wildcards.dataset]
+    return {k: v for k, v in spec.items() if k != "model"}
+
+
+def csv_input(wildcards):
+    spec = config["datasets"][wildcards.dataset]
+    return [spec["path"]] if spec["generator"] == "csv" else []
+
+
+def model_params(wildcards):
+    """The global model, with the dataset's override on top."""
+    return {**config["model"], **config["datasets"][wildcards.dataset].get("model", {})}
+
+
+def run_dir(dataset, activation, seed):
+    return f"results/runs/{dataset}/{activation}/seed{seed}"
+
+
+def runs(filename, datasets=None, activations=None, seeds=None):
+    """One path per run, sorted by dataset, activation (config order), seed."""
+    return [
+        f"{run_dir(d, a, s)}/{filename}"
+        for d in datasets or DATASETS
+        for a in activations or ACTIVATIONS
+        for s in seeds or SEEDS
+    ]
+
+
+def dataset_runs(filename):
+    return lambda wildcards: runs(filename, datasets=[wildcards.dataset])
+
+
+def first_seed_runs(filename):
+    return lambda wildcards: runs(filename, datasets=[wildcards.dataset], seeds=SEEDS[:1])
+
+
+def all_targets():
+    figures = "results/figures"
+    targets = [
+        "results/histories.csv",
+        "results/summary.csv",
+        "results/comparisons.csv",
+        "results/summary.md",
+        "results/provenance.json",
+    ]
+    for ext in ("png", "svg"):
+        targets.append(f"{figures}/activations.{ext}")
+        targets += [f"{figures}/curves_{d}.{ext}" for d in DATASETS]
+        targets += [f"{figures}/boundaries_{d}.{ext}" for d in planar_datasets()]
+    return targets

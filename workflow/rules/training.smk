@@ -1,0 +1,32 @@
+rule train:
+    input:
+        data="results/datasets/{dataset}.npz",
+    output:
+        multiext(
+            "results/runs/{dataset}/{activation}/seed{seed}/",
+            history="history.csv",
+            metrics="metrics.json",
+            model="model.keras",
+            boundary="boundary.npz",
+        ),
+    log:
+        "logs/train/{dataset}/{activation}/seed{seed}.log",
+    threads: config["training"]["threads"]
+    resources:
+        mem_mb=lambda wildcards, attempt: 1200 * attempt,
+        runtime=lambda wildcards, attempt: 15 * attempt,
+    cache: True
+    params:
+        # The between-workflow cache hashes params but not wildcards: every
+        # wildcard value is repeated here so each run gets its own entry.
+        dataset="{dataset}",
+        activation=lambda wildcards: ACTIVATIONS[wildcards.activation],
+        seed=lambda wildcards: int(wildcards.seed),
+        model=model_params,
+        training={k: v for k, v in config["training"].items() if k != "threads"},
+        planar=lambda wildcards: is_planar(wildcards.dataset),
+        grid_resolution=config["figures"]["grid_resolution"],
+        checkpoint_dir=lambda wildcards: f"{run_dir(**wildcards)}/.ckpt",
+        code=script_hash("train.py"),
+    script:
+        "../scripts/train.py"

@@ -1,0 +1,57 @@
+"""Merge per-run histories and metrics into tables (no TensorFlow here)."""
+
+import json
+
+import pandas as pd
+
+HISTORY_COLUMNS = ["dataset", "activation", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+RUN_COLUMNS = [
+    "dataset",
+    "activation",
+    "seed",
+    "val_loss",
+    "val_accuracy",
+    "best_epoch",
+    "epochs",
+    "diverged",
+    "diverged_epoch",
+    "train_seconds",
+    "initial_weights_sha256",
+    "final_weights_sha256",
+    "code_sha256",
+]
+
+
+def read_metrics(paths):
+    return [json.loads(open(path).read()) for path in paths]
+
+
+def merge_histories(history_paths, metrics):
+    """Stack run histories, keyed by the dataset/activation/seed their metrics record."""
+    frames = []
+    for path, run in zip(history_paths, metrics, strict=True):
+        frame = pd.read_csv(path)
+        frame.insert(0, "dataset", run["dataset"])
+        frame.insert(1, "activation", run["activation"])
+        frame.insert(2, "seed", run["seed"])
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    extra = [c for c in table.columns if c not in HISTORY_COLUMNS]
+    return table[HISTORY_COLUMNS + extra]
+
+
+def runs_table(metrics):
+    return pd.DataFrame([{column: run.get(column) for column in RUN_COLUMNS} for run in metrics])
+
+
+def provenance(metrics):
+    """Which code, libraries and hyper-parameters produced the tables."""
+    unique = lambda key: sorted({json.dumps(run[key], sort_keys=True) for run in metrics})  # noqa: E731
+    return {
+        "runs": len(metrics),
+        "code_sha256": [json.loads(v) for v in unique("code_sha256")],
+        "versions": [json.loads(v) for v in unique("versions")],
+        "hyperparameters": {
+            run["dataset"]: run["hyperparameters"] for run in sorted(metrics, key=lambda r: r["dataset"])
+        },
+    }

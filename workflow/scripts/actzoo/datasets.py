@@ -1,0 +1,154 @@
+"""Seeded toy datasets, split into train and validation sets.
+
+Every generator returns ``X`` (float32, n x d) and ``y`` (float32, n x k with
+0/1 labels: k = 1 for binary tasks, k > 1 for multi-label tasks).
+"""
+
+import numpy as np
+from sklearn.datasets import make_circles, make_moons, make_multilabel_classification
+from sklearn.model_selection import train_test_split
+
+PLAYGROUND_RADIUS = 5.0  # TensorFlow Playground draws its data on [-5, 5]^2
+XOR_PADDING = 0.3  # Playground pushes xor points this far off the axes
+
+
+class DatasetError(ValueError):
+    """Data that no model can be trained on."""
+
+
+def circles(n_samples, factor, noise, random_state):
+    """The lesson's dots: an inner disc (label 1) inside a ring (label 0)."""
+    return make_circles(n_samples=n_samples, factor=factor, noise=noise, random_state=random_state)
+
+
+def moons(n_samples, noise, random_state):
+    return make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
+
+
+def xor(n_samples, noise, random_state):
+    """Playground's XOR: uniform points off the axes, label = sign(x*y) of the noisy point."""
+    rng = np.random.default_rng(random_state)
+    points = rng.uniform(-PLAYGROUND_RADIUS, PLAYGROUND_RADIUS, size=(n_samples, 2))
+    points += np.where(points > 0, XOR_PADDING, -XOR_PADDING)
+    points += rng.uniform(-PLAYGROUND_RADIUS, PLAYGROUND_RADIUS, size=(n_samples, 2)) * noise
+    labels = (points[:, 0] * points[:, 1] >= 0).astype(int)
+    return points, labels
+
+
+def gauss(n_samples, noise, random_state):
+    """Playground's two Gaussians at (2, 2) and (-2, -2); noise widens them."""
+    rng = np.random.default_rng(random_state)
+    variance = 0.5 + (4.0 - 0.5) * noise
+    half = n_samples // 2
+    sizes = (half, n_samples - half)
+    centres = ((2.0, 2.0), (-2.0, -2.0))
+    points = np.concatenate(
+        [rng.normal(centre, np.sqrt(variance), size=(size, 2)) for centre, size in zip(centres, sizes)]
+    )
+    labels = np.repeat([1, 0], sizes)
+    return points, labels
+
+
+def spiral(n_samples, noise, random_state):
+    """Playground's two spirals: r = 5i/n, t = 1.75*2*pi*i/n (+pi for class 0)."""
+    rng = np.random.default_rng(random_state)
+    half = n_samples // 2
+    arms = []
+    for size, delta, label in ((half, 0.0, 1), (n_samples - half, np.pi, 0)):
+        i = np.arange(size)
+        r = i / size * PLAYGROUND_RADIUS
+        t = 1.75 * i / size * 2 * np.pi + delta
+        xy = np.column_stack([r * np.sin(t), r * np.cos(t)])
+        xy += rng.uniform(-1, 1, size=(size, 2)) * noise
+        arms.append((xy, np.full(size, label)))
+    return np.concatenate([a[0] for a in arms]), np.concatenate([a[1] for a in arms])
+
+
+def sensors(n_samples, n_features, n_labels, max_reading, random_state):
+    """The lesson's irrigation machine: integer sensor readings, several on/off outputs."""
+    X, y = make_multilabel_classification(
+        n_samples=n_samples, n_features=n_features, n_classes=n_labels, random_state=random_state
+    )
+    return np.clip(X, 0, max_reading), y
+
+
+def from_csv(path, features, labels):
+    """A user table: numeric feature columns and 0/1 label columns."""
+    import pandas as pd
+
+    table = read_checked_csv(path, features, labels, pd)
+    return table[features].to_numpy(), table[labels].to_numpy()
+
+
+def read_checked_csv(path, features, labels, pd=None):
+    """Read a CSV and raise DatasetError naming the file and the problem."""
+    if pd is None:
+        import pandas as pd
+    try:
+        table = pd.read_csv(path)
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: file not found") from None
+    except pd.errors.EmptyDataError:
+        raise DatasetError(f"{path}: file is empty; expected a header and rows") from None
+    if table.empty:
+        raise DatasetError(f"{path}: no data rows; expected a header and rows")
+    missing = [c for c in list(features) + list(labels) if c not in table.columns]
+    if missing:
+        raise DatasetError(f"{path}: no column {missing[0]!r}; columns are {list(table.columns)}")
+    for column in list(features) + list(labels):
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            raise DatasetError(f"{path}: column {column!r} is not numeric")
+        if table[column].isna().any():
+            raise DatasetError(f"{path}: column {column!r} has missing (NaN) values")
+    for column in labels:
+        values = set(np.unique(table[column]))
+        if not values <= {0, 1}:
+            raise DatasetError(f"{path}: label column {column!r} must hold only 0 and 1, found {sorted(values)}")
+        if len(values) < 2:
+            raise DatasetError(f"{path}: label column {column!r} has a single class; expected both 0 and 1")
+    return table
+
+
+GENERATORS = {
+    "circles": circles,
+    "moons": moons,
+    "xor": xor,
+    "gauss": gauss,
+    "spiral": spiral,
+    "sensors": sensors,
+    "csv": from_csv,
+}
+
+
+def generate(generator, **params):
+    """Return ``(X, y)`` as float32 arrays with 2-D ``y``."""
+    X, y = GENERATORS[generator](**params)
+    X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim == 1:
+        y = y[:, None]
+    return X, y
+
+
+def split(X, y, validation_fraction, random_state):
+    X_train, X_val, y_train, y_val = train_test_split(
+        X, y, test_size=validation_fraction, random_state=random_state
+    )
+    return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+
+
+def make_dataset(generator, validation_fraction, random_state, **params):
+    """Generate and split one dataset; ``params`` are the generator's own."""
+    if generator != "csv":
+        params["random_state"] = random_state
+    X, y = generate(generator, **params)
+    return split(X, y, validation_fraction, random_state)
+
+
+def boundary_grid(X, resolution, margin=0.1):
+    """A square grid covering the 2-D points ``X`` with a relative margin."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = (high - low) * margin
+    xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution, dtype=np.float32)
+    ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution, dtype=np.float32)
+    return np.meshgrid(xs, ys)

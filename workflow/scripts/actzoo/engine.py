@@ -1,0 +1,268 @@
+"""Training engines: a compiled whole-epoch loop (default) and stock ``model.fit``.
+
+``model.fit`` spends ~90 ms per epoch on framework machinery for the lesson's
+tiny models. The compiled engine keeps the Keras model, loss and optimizer but
+runs all epochs of a segment inside one ``tf.function``.
+"""
+
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from actzoo.models import get_model, get_optimizer, weights_sha256  # noqa: E402
+
+HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+
+
+def configure_threads(threads):
+    """Pin TensorFlow's pools: it ignores OMP_NUM_THREADS.
+
+    The inter-op pool gets one thread, so a job never runs more than
+    ``threads`` busy threads (the caller of an op helps its intra-op pool).
+    """
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.config.experimental.enable_op_determinism()
+
+
+def build(activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate):
+    """Seed, then build the model: every activation starts from the same weights."""
+    keras.utils.set_random_seed(seed)
+    model = get_model(activation, n_features, hidden_units, n_outputs)
+    return model, get_optimizer(optimizer, learning_rate)
+
+
+class CompiledLoop:
+    """All epochs ``[first, last)`` of a training segment in one traced function.
+
+    Per-epoch shuffling draws from a stateless RNG keyed by (seed, epoch), so a
+    resumed run needs no RNG state. Epoch metrics follow Keras: training loss
+    and accuracy are sample-weighted means over the epoch's batches, computed
+    before each batch's update; validation runs once at each epoch end.
+    """
+
+    def __init__(self, model, optimizer, data, batch_size, seed, shuffle=True):
+        self.model, self.optimizer = model, optimizer
+        self.X, self.y = tf.constant(data["X_train"]), tf.constant(data["y_train"])
+        self.X_val, self.y_val = tf.constant(data["X_val"]), tf.constant(data["y_val"])
+        self.batch_size, self.seed, self.shuffle = batch_size, seed, shuffle
+        self.loss_fn = keras.losses.BinaryCrossentropy()
+        optimizer.build(model.trainable_variables)
+        self.run = tf.function(self._run, reduce_retracing=True)
+
+    def _accuracy_sum(self, y, p):
+        return tf.reduce_sum(keras.metrics.binary_accuracy(y, p))
+
+    def _run(self, first, last):
+        n = tf.shape(self.X)[0]
+        n_batches = (n + self.batch_size - 1) // self.batch_size
+        n_float = tf.cast(n, tf.float32)
+        rows = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        for epoch in tf.range(first, last):
+            if self.shuffle:
+                keys = tf.random.stateless_uniform([n], seed=tf.stack([self.seed, epoch]))
+                order = tf.argsort(keys)
+            else:
+                order = tf.range(n)
+            loss_sum = tf.constant(0.0)
+            hits = tf.constant(0.0)
+            for batch in tf.range(n_batches):
+                index = order[batch * self.batch_size : tf.minimum((batch + 1) * self.batch_size, n)]
+                xb, yb = tf.gather(self.X, index), tf.gather(self.y, index)
+                with tf.GradientTape() as tape:
+                    p = self.model(xb, training=True)
+                    loss = self.loss_fn(yb, p)
+                grads = tape.gradient(loss, self.model.trainable_variables)
+                self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
+                loss_sum += loss * tf.cast(tf.shape(index)[0], tf.float32)
+                hits += self._accuracy_sum(yb, p)
+            p_val = self.model(self.X_val, training=False)
+            val_loss = self.loss_fn(self.y_val, p_val)
+            val_accuracy = self._accuracy_sum(self.y_val, p_val) / tf.cast(tf.shape(self.X_val)[0], tf.float32)
+            loss_mean = loss_sum / n_float
+            rows = rows.write(epoch - first, tf.stack([loss_mean, hits / n_float, val_loss, val_accuracy]))
+            if not (tf.math.is_finite(loss_mean) and tf.math.is_finite(val_loss)):
+                break
+        return rows.stack()
+
+    def epochs(self, first, last):
+        """Train epochs ``first+1 .. last`` (1-based); returns an (n, 4) array."""
+        return self.run(tf.constant(first), tf.constant(last)).numpy()
+
+
+def fit_keras(model, optimizer, data, epochs, batch_size, shuffle, on_epoch_end=None):
+    """The lesson's way: ``model.compile`` + ``model.fit``. Returns (n, 4) rows."""
+    model.compile(
+        optimizer=optimizer,
+        loss="binary_crossentropy",
+        metrics=[keras.metrics.BinaryAccuracy(name="accuracy")],
+    )
+    callbacks = [keras.callbacks.TerminateOnNaN()]
+    if on_epoch_end is not None:
+        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch_end(epoch + 1)))
+    history = model.fit(
+        data["X_train"],
+        data["y_train"],
+        validation_data=(data["X_val"], data["y_val"]),
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        verbose=0,
+        callbacks=callbacks,
+    )
+    h = history.history
+    n = len(h["loss"])
+    return np.column_stack([h.get(k, [np.nan] * n) for k in HISTORY_COLUMNS[1:]]).astype(np.float32)
+
+
+def predict_grid(model, grid):
+    """Probability of label 1 at each grid point (``grid`` is (xx, yy))."""
+    xx, yy = grid
+    points = np.column_stack([xx.ravel(), yy.ravel()]).astype(np.float32)
+    p = model(points, training=False)
+    return keras.ops.convert_to_numpy(p)[:, 0].reshape(xx.shape)
+
+
+def segment_ends(epochs, snapshot_epochs, checkpoint_every):
+    """Epochs at which the driver stops the compiled loop: snapshots, checkpoints, end."""
+    ends = {epochs} | {e for e in snapshot_epochs if 0 < e < epochs}
+    if checkpoint_every:
+        ends |= set(range(checkpoint_every, epochs, checkpoint_every))
+    return sorted(ends)
+
+
+class Checkpoint:
+    """Training state in ``directory``: weights, optimizer, history, snapshots.
+
+    The state is written to a temporary file and renamed, so a kill never
+    leaves a half-written checkpoint.
+    """
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+        self.path = self.directory / "state.npz"
+
+    def save(self, model, optimizer, rows, snapshots):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        arrays = {f"w{i}": v.numpy() for i, v in enumerate(model.weights)}
+        arrays |= {f"o{i}": v.numpy() for i, v in enumerate(optimizer.variables)}
+        arrays["rows"] = np.asarray(rows, dtype=np.float32).reshape(-1, 4)
+        arrays["snapshot_epochs"] = np.array(sorted(snapshots), dtype=np.int64)
+        arrays["snapshots"] = np.array([snapshots[e] for e in sorted(snapshots)], dtype=np.float32)
+        tmp = self.directory / "state.tmp.npz"
+        np.savez(tmp, **arrays)
+        os.replace(tmp, self.path)
+
+    def load(self, model, optimizer):
+        """Restore into ``model``/``optimizer``; returns (rows, snapshots) or None."""
+        if not self.path.exists():
+            return None
+        with np.load(self.path) as state:
+            for i, v in enumerate(model.weights):
+                v.assign(state[f"w{i}"])
+            for i, v in enumerate(optimizer.variables):
+                v.assign(state[f"o{i}"])
+            snapshots = dict(zip(state["snapshot_epochs"].tolist(), state["snapshots"]))
+            return state["rows"], snapshots
+
+    def remove(self):
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def train(
+    data,
+    activation,
+    seed,
+    hidden_units,
+    epochs,
+    batch_size,
+    optimizer,
+    learning_rate,
+    engine="compiled",
+    shuffle=True,
+    grid=None,
+    snapshot_epochs=(),
+    checkpoint_dir=None,
+    checkpoint_every=0,
+    log=print,
+):
+    """Train one seeded model. Returns a dict with the model, history rows,
+    probability-grid snapshots and the facts metrics.json records."""
+    n_features, n_outputs = data["X_train"].shape[1], data["y_train"].shape[1]
+    model, opt = build(activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate)
+    initial_sha = weights_sha256(model.weights)
+    snapshots = {}
+    wanted = {e for e in snapshot_epochs if 0 < e <= epochs}
+
+    def snapshot(epoch):
+        if grid is not None and epoch in wanted:
+            snapshots[epoch] = predict_grid(model, grid)
+
+    if engine == "keras_fit":
+        rows = fit_keras(model, opt, data, epochs, batch_size, shuffle, on_epoch_end=snapshot)
+        resumed_from = 0
+    else:
+        loop = CompiledLoop(model, opt, data, batch_size, seed, shuffle)
+        checkpoint = Checkpoint(checkpoint_dir) if checkpoint_dir and checkpoint_every else None
+        rows = np.zeros((0, 4), dtype=np.float32)
+        restored = checkpoint.load(model, opt) if checkpoint else None
+        if restored is not None:
+            rows, snapshots = restored
+            log(f"resumed from checkpoint after epoch {len(rows)}")
+        resumed_from = len(rows)
+        for end in segment_ends(epochs, wanted, checkpoint_every):
+            start = len(rows)
+            if end <= start:
+                continue
+            new = loop.epochs(start, end)
+            rows = np.concatenate([rows, new])
+            if len(new) < end - start:
+                break  # diverged: the loop stopped at the first non-finite loss
+            snapshot(end)
+            if checkpoint and end < epochs:
+                checkpoint.save(model, opt, rows, snapshots)
+        if checkpoint:
+            checkpoint.remove()
+
+    diverged = bool(len(rows) and not np.all(np.isfinite(rows[-1])))
+    return {
+        "model": model,
+        "rows": rows,
+        "snapshots": snapshots,
+        "initial_weights_sha256": initial_sha,
+        "final_weights_sha256": weights_sha256(model.weights),
+        "diverged": diverged,
+        "diverged_epoch": int(len(rows)) if diverged else None,
+        "resumed_from_epoch": resumed_from,
+    }
+
+
+def history_table(rows):
+    import pandas as pd
+
+    table = pd.DataFrame(rows, columns=HISTORY_COLUMNS[1:]).astype("float64")
+    table.insert(0, "epoch", np.arange(1, len(rows) + 1))
+    return table
+
+
+def write_json(path, payload):
+    Path(path).write_text(json.dumps(payload, indent=2, sort_keys=True, allow_nan=True) + "\n")
+
+
+def final_metrics(rows):
+    """Final and best values of a history; NaN when training diverged at once."""
+    if not len(rows):
+        return {"val_loss": math.nan, "val_accuracy": math.nan, "best_epoch": None}
+    val_loss = rows[:, 2].astype(float)
+    finite = np.isfinite(val_loss)
+    best = int(np.argmin(np.where(finite, val_loss, np.inf))) + 1 if finite.any() else None
+    return {"val_loss": float(rows[-1, 2]), "val_accuracy": float(rows[-1, 3]), "best_epoch": best}

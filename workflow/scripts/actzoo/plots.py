@@ -1,0 +1,112 @@
+"""Figures, drawn from saved tables and grids: no TensorFlow here."""
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+# Deterministic SVG ids and no timestamp, so identical figures are identical files.
+matplotlib.rcParams["svg.hashsalt"] = "actzoo"
+METADATA = {"svg": {"Date": None}, "png": {"Software": None}}
+
+
+def save(figure, paths):
+    for path in paths:
+        figure.savefig(path, dpi=110, bbox_inches="tight", metadata=METADATA[str(path).rsplit(".", 1)[-1]])
+    plt.close(figure)
+
+
+def load_runs(history_paths, metrics_paths):
+    """One frame of all histories with dataset/activation/seed/diverged columns."""
+    frames = []
+    for history, metrics in zip(history_paths, metrics_paths, strict=True):
+        run = json.loads(open(metrics).read())
+        frame = pd.read_csv(history)
+        frame["activation"], frame["seed"], frame["diverged"] = run["activation"], run["seed"], run["diverged"]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def plot_curves(table, dataset, paths):
+    """The lesson's plot: validation loss and accuracy per epoch, one line per
+    activation (mean over seeds) with a min-max band. Diverged seeds are left out
+    of the band and counted in the legend."""
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for activation, runs in table.groupby("activation", sort=False):
+        diverged = runs.loc[runs["diverged"], "seed"].nunique()
+        finite = runs[~runs["diverged"]]
+        label = activation + (f" ({diverged} diverged)" if diverged else "")
+        if finite.empty:
+            axes[0].plot([], [], label=label + " - no finite run")
+            continue
+        for ax, metric in zip(axes, ("val_loss", "val_accuracy")):
+            stats = finite.groupby("epoch")[metric].agg(["mean", "min", "max"])
+            (line,) = ax.plot(stats.index, stats["mean"], label=label)
+            ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.2)
+    n_seeds = table["seed"].nunique()
+    for ax, name in zip(axes, ("validation loss", "validation accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+    axes[0].legend(title="activation")
+    figure.suptitle(f"{dataset}: mean over {n_seeds} seed(s), band = min-max")
+    save(figure, paths)
+
+
+def draw_boundary(ax, xx, yy, probability, X, y):
+    """Filled probability contour, the 0.5 boundary, and the lesson's red crosses / blue circles."""
+    ax.contourf(xx, yy, probability, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6)
+    ax.contour(xx, yy, probability, levels=[0.5], colors="black", linewidths=1.5)
+    positive = y[:, 0] > 0.5
+    ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=12, linewidths=1)
+    ax.scatter(X[positive, 0], X[positive, 1], marker="o", facecolors="none", edgecolors="blue", s=12)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
+    """One panel per activation: the final boundary of the first seed."""
+    with np.load(data_path) as data:
+        X, y = data["X_val"], data["y_val"]
+    n = len(boundary_paths)
+    columns = min(n, 4)
+    rows = -(-n // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.6 * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax, boundary_path, metrics_path in zip(axes.flat, boundary_paths, metrics_paths):
+        run = json.loads(open(metrics_path).read())
+        with np.load(boundary_path) as boundary:
+            if run["diverged"] or not len(boundary["epochs"]):
+                ax.text(0.5, 0.5, f"diverged at epoch {run['diverged_epoch']}", ha="center", transform=ax.transAxes)
+                ax.set_title(f"{run['activation']}: diverged")
+                ax.set_xticks([])
+                ax.set_yticks([])
+                continue
+            draw_boundary(ax, boundary["xx"], boundary["yy"], boundary["probabilities"][-1], X, y)
+        ax.set_title(f"{run['activation']}  val_acc={run['val_accuracy']:.3f}")
+    figure.suptitle(f"{dataset}: decision boundaries (seed {run['seed']})")
+    save(figure, paths)
+
+
+def plot_activations(table, paths):
+    """The activation zoo: each activation and its derivative."""
+    labels = [key[: -len(".value")] for key in table if key.endswith(".value")]
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    x = table["x"]
+    for label in labels:
+        (line,) = axes[0].plot(x, table[f"{label}.value"], label=label)
+        axes[1].plot(x, table[f"{label}.derivative"], color=line.get_color())
+    for ax, title in zip(axes, ("f(x)", "f'(x)")):
+        ax.set_title(title)
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.axvline(0, color="grey", lw=0.5)
+        ax.grid(alpha=0.3)
+    axes[0].legend()
+    figure.suptitle("The activation zoo")
+    save(figure, paths)

@@ -1,0 +1,54 @@
+"""What produced a result: a hash of the code a script runs, and library versions."""
+
+import ast
+import hashlib
+import platform
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-learn", "pandas", "scipy", "matplotlib")
+
+
+def local_modules(script, package="actzoo"):
+    """The script and every ``package`` module it imports, directly or not."""
+    root = Path(script).resolve().parent
+    seen, todo = set(), [Path(script).resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.exists():
+            continue
+        seen.add(path)
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                if name == package or name.startswith(package + "."):
+                    module = root.joinpath(*name.split("."))
+                    todo += [module.with_suffix(".py"), module / "__init__.py"]
+    return sorted(seen)
+
+
+def code_hash(script):
+    """SHA-256 over the contents of ``script`` and its local imports.
+
+    Content, not mtime: touching a file or checking it out again changes nothing.
+    """
+    digest = hashlib.sha256()
+    root = Path(script).resolve().parent
+    for path in local_modules(script):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def versions():
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found

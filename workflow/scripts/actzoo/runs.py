@@ -1,0 +1,96 @@
+"""One training job: read a dataset, train, write the run's files."""
+
+import time
+
+import numpy as np
+
+from actzoo import engine
+from actzoo.datasets import boundary_grid
+from actzoo.provenance import versions
+
+
+def train_and_save(
+    data_path,
+    outputs,
+    dataset,
+    activation,
+    seed,
+    model,
+    training,
+    planar,
+    grid_resolution,
+    checkpoint_dir,
+    code,
+    threads=1,
+    log=print,
+):
+    """Train one (dataset, activation, seed) run and write ``outputs``.
+
+    ``outputs`` maps history/metrics/model/boundary to paths. Everything but
+    ``train_seconds`` in metrics.json is a pure function of the inputs.
+    """
+    engine.configure_threads(threads)
+    with np.load(data_path) as npz:
+        data = {k: npz[k] for k in ("X_train", "y_train", "X_val", "y_val")}
+    grid = None
+    if planar:
+        grid = boundary_grid(np.concatenate([data["X_train"], data["X_val"]]), grid_resolution)
+    started = time.perf_counter()
+    result = engine.train(
+        data,
+        activation,
+        seed,
+        model["hidden_units"],
+        training["epochs"],
+        training["batch_size"],
+        training["optimizer"],
+        training["learning_rate"],
+        engine=training["engine"],
+        shuffle=training["shuffle"],
+        grid=grid,
+        snapshot_epochs=training["snapshot_epochs"],
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_every=training["checkpoint_every"],
+        log=log,
+    )
+    seconds = time.perf_counter() - started
+    rows = result["rows"]
+    engine.history_table(rows).to_csv(outputs["history"], index=False)
+    result["model"].save(outputs["model"])
+    epochs_run = len(rows)
+    snapshot_epochs = sorted(result["snapshots"])
+    if planar and not result["diverged"]:
+        final = engine.predict_grid(result["model"], grid)
+        snapshots = [result["snapshots"][e] for e in snapshot_epochs] + [final]
+        snapshot_epochs = snapshot_epochs + [epochs_run]
+    elif planar:
+        snapshots = [result["snapshots"][e] for e in snapshot_epochs]
+    else:
+        snapshots = []
+    np.savez(
+        outputs["boundary"],
+        xx=grid[0] if planar else np.zeros((0, 0)),
+        yy=grid[1] if planar else np.zeros((0, 0)),
+        epochs=np.array(snapshot_epochs, dtype=np.int64),
+        probabilities=np.array(snapshots, dtype=np.float32).reshape(len(snapshots), *(grid[0].shape if planar else (0, 0))),
+    )
+    metrics = {
+        "dataset": dataset,
+        "activation": activation["label"],
+        "activation_spec": activation,
+        "seed": seed,
+        "epochs": epochs_run,
+        "epochs_requested": training["epochs"],
+        "diverged": result["diverged"],
+        "diverged_epoch": result["diverged_epoch"],
+        "initial_weights_sha256": result["initial_weights_sha256"],
+        "final_weights_sha256": result["final_weights_sha256"],
+        "resumed_from_epoch": result["resumed_from_epoch"],
+        "train_seconds": round(seconds, 4),
+        "hyperparameters": {"model": model, "training": training},
+        "versions": versions(),
+        "code_sha256": code,
+        **engine.final_metrics(rows),
+    }
+    engine.write_json(outputs["metrics"], metrics)
+    return metrics
