@@ -8,6 +8,8 @@ rule merge_histories:
         provenance="results/provenance.json",
     log:
         "logs/merge_histories.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         code=script_hash("merge_histories.py"),
     script:
@@ -24,6 +26,8 @@ rule summarize:
         markdown="results/summary.md",
     log:
         "logs/summarize.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         accuracy_threshold=config["statistics"]["accuracy_threshold"],
         alpha=config["statistics"]["alpha"],

@@ -5,6 +5,8 @@ rule make_dataset:
         "results/datasets/{dataset}.npz",
     log:
         "logs/make_dataset/{dataset}.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         spec=generator_params,
         code=script_hash("make_dataset.py"),

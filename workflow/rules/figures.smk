@@ -7,6 +7,8 @@ rule plot_curves:
         svg="results/figures/curves_{dataset}.svg",
     log:
         "logs/plot_curves/{dataset}.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         dataset="{dataset}",
         code=script_hash("plot_curves.py"),
@@ -24,6 +26,8 @@ rule plot_boundaries:
         svg="results/figures/boundaries_{dataset}.svg",
     log:
         "logs/plot_boundaries/{dataset}.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         dataset="{dataset}",
         code=script_hash("plot_boundaries.py"),
@@ -36,6 +40,8 @@ rule tabulate_activations:
         "results/activations/zoo.npz",
     log:
         "logs/tabulate_activations.log",
+    conda:
+        "../../envs/tensorflow.yaml"
     params:
         activations=ACTIVATIONS,
         x_range=config["figures"]["activation_range"],
@@ -52,6 +58,8 @@ rule plot_activations:
         svg="results/figures/activations.svg",
     log:
         "logs/plot_activations.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         code=script_hash("plot_activations.py"),
     script:

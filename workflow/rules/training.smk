@@ -11,11 +11,13 @@ rule train:
         ),
     log:
         "logs/train/{dataset}/{activation}/seed{seed}.log",
+    cache: True
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: config["training"]["threads"]
     resources:
         mem_mb=lambda wildcards, attempt: 1200 * attempt,
         runtime=lambda wildcards, attempt: 15 * attempt,
-    cache: True
     params:
         # The between-workflow cache hashes params but not wildcards: every
         # wildcard value is repeated here so each run gets its own entry.

@@ -60,7 +60,8 @@ class CompiledLoop:
         self.run = tf.function(self._run, reduce_retracing=True)
 
     def _accuracy_sum(self, y, p):
-        return tf.reduce_sum(keras.metrics.binary_accuracy(y, p))
+        """Sum over samples of each sample's mean binary accuracy over its labels."""
+        return tf.reduce_sum(tf.reduce_mean(keras.metrics.binary_accuracy(y, p), axis=-1))
 
     def _run(self, first, last):
         n = tf.shape(self.X)[0]

@@ -1,0 +1,85 @@
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# A config small enough for an end-to-end run in seconds: two data sets (one
+# 2-D, one multi-label), two activations, two seeds, a few epochs.
+TINY_CONFIG = {
+    "seeds": [1, 2],
+    "activations": ["tanh", "relu"],
+    "datasets": {
+        "circles": {"generator": "circles", "n_samples": 120},
+        "sensors": {"generator": "sensors", "n_samples": 100, "model": {"hidden_units": [8]}},
+    },
+    "model": {"hidden_units": [4]},
+    "training": {"epochs": 6, "batch_size": 16, "checkpoint_every": 2, "snapshot_epochs": [1, 3]},
+    "figures": {"grid_resolution": 20},
+}
+
+
+def copy_workflow(destination, config=None):
+    """A private copy of the workflow (so tests may edit its code) with ``config``."""
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "Snakefile", destination)
+    shutil.copytree(
+        REPO / "workflow", destination / "workflow", ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+    )
+    write_config(destination, config or TINY_CONFIG)
+    return destination
+
+
+def write_config(directory, config):
+    (Path(directory) / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def snakemake(directory, *args, timeout=900, check=True, env=None):
+    """Run snakemake in ``directory``; returns the CompletedProcess."""
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    result = subprocess.run(
+        command, cwd=directory, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+    return result
+
+
+def planned_jobs(directory, *args):
+    """Jobs a dry run would execute, as {rule: count} (empty when nothing to do)."""
+    result = snakemake(directory, "--dry-run", *args)
+    output = result.stdout + result.stderr
+    if "Nothing to be done" in output:
+        return {}
+    table = output.split("Job stats:", 1)[1]
+    counts = {}
+    for line in table.splitlines():
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if match and match.group(1) != "total":
+            counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """One completed end-to-end run of the tiny config, shared by read-only tests."""
+    directory = copy_workflow(tmp_path_factory.mktemp("tiny"))
+    snakemake(directory)
+    return directory
+
+
+@pytest.fixture
+def tiny_copy(tiny_run, tmp_path):
+    """A private copy of the finished tiny run, for tests that change things."""
+    destination = tmp_path / "run"
+    shutil.copytree(tiny_run, destination, symlinks=True)
+    return destination

@@ -1,0 +1,90 @@
+"""The compiled training loop against stock model.fit, and seeding."""
+
+import numpy as np
+import pytest
+
+from actzoo.activations import normalise
+from actzoo.datasets import make_dataset
+
+engine = pytest.importorskip("actzoo.engine")
+
+
+@pytest.fixture(scope="module")
+def circles():
+    return make_dataset("circles", 0.3, 0, n_samples=230, factor=0.2, noise=0.1)
+
+
+@pytest.fixture(scope="module")
+def sensors():
+    return make_dataset("sensors", 0.3, 0, n_samples=150, n_features=20, n_labels=3, max_reading=15)
+
+
+def train(data, activation, engine_name, **overrides):
+    settings = dict(hidden_units=[4], epochs=8, batch_size=25, optimizer="adam", learning_rate=0.01, shuffle=False)
+    settings.update(overrides)
+    return engine.train(data, normalise(activation), 3, engine=engine_name, **settings)
+
+
+@pytest.mark.parametrize("dataset", ["circles", "sensors"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_compiled_loop_matches_model_fit(request, dataset, activation):
+    """Batch 25 does not divide the 161 or 105 training rows: the short last batch counts."""
+    data = request.getfixturevalue(dataset)
+    assert len(data["X_train"]) % 25 != 0
+    compiled = train(data, activation, "compiled")
+    fitted = train(data, activation, "keras_fit")
+    assert compiled["initial_weights_sha256"] == fitted["initial_weights_sha256"]
+    assert compiled["rows"].shape == fitted["rows"].shape == (8, 4)
+    np.testing.assert_allclose(compiled["rows"], fitted["rows"], atol=1e-5, rtol=0)
+
+
+def test_multilabel_accuracy_is_binary_accuracy(sensors):
+    """Keras 3's 'accuracy' would pick categorical accuracy for 3 outputs."""
+    result = train(sensors, "relu", "compiled")
+    assert ((result["rows"][:, [1, 3]] >= 0) & (result["rows"][:, [1, 3]] <= 1)).all()
+    model = result["model"]
+    p = model(sensors["X_val"]).numpy()
+    expected = ((p > 0.5) == (sensors["y_val"] > 0.5)).mean()
+    assert result["rows"][-1, 3] == pytest.approx(expected, abs=1e-6)
+
+
+def test_same_initial_weights_for_every_activation(circles):
+    hashes = {a: train(circles, a, "compiled", epochs=1)["initial_weights_sha256"] for a in ("sigmoid", "elu", "mish")}
+    hashes["leaky"] = train(circles, {"name": "leaky_relu", "negative_slope": 0.1}, "compiled", epochs=1)[
+        "initial_weights_sha256"
+    ]
+    assert len(set(hashes.values())) == 1
+
+
+def test_shuffling_is_seeded_and_changes_the_trajectory(circles):
+    first = train(circles, "tanh", "compiled", shuffle=True)
+    again = train(circles, "tanh", "compiled", shuffle=True)
+    unshuffled = train(circles, "tanh", "compiled", shuffle=False)
+    assert np.array_equal(first["rows"], again["rows"])
+    assert first["final_weights_sha256"] == again["final_weights_sha256"]
+    assert not np.array_equal(first["rows"], unshuffled["rows"])
+
+
+def test_divergence_stops_early_and_is_recorded(circles):
+    result = train(circles, "linear", "compiled", optimizer="sgd", learning_rate=100.0, epochs=50, hidden_units=[64])
+    assert result["diverged"]
+    assert result["diverged_epoch"] == len(result["rows"]) < 50
+    assert not np.isfinite(result["rows"][-1]).all()
+
+
+def test_segment_ends_cover_snapshots_checkpoints_and_end():
+    assert engine.segment_ends(10, {1, 5, 10, 12}, 4) == [1, 4, 5, 8, 10]
+    assert engine.segment_ends(3, set(), 0) == [3]
+
+
+def test_parameterised_and_custom_activations_save_and_load_safely(tmp_path, circles, monkeypatch):
+    import keras
+
+    (tmp_path / "myacts.py").write_text("import keras\n\ndef cube(x, scale=1.0):\n    return scale * x ** 3\n")
+    monkeypatch.chdir(tmp_path)
+    for spec in ({"name": "leaky_relu", "negative_slope": 0.1}, {"name": "myacts:cube", "scale": 0.5}):
+        result = train(circles, spec, "compiled", epochs=2)
+        path = tmp_path / "model.keras"
+        result["model"].save(path)
+        loaded = keras.saving.load_model(path, safe_mode=True)
+        np.testing.assert_array_equal(loaded(circles["X_val"]).numpy(), result["model"](circles["X_val"]).numpy())
