@@ -32,9 +32,10 @@ def copy_workflow(destination, config=None):
     destination = Path(destination)
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "Snakefile", destination)
-    shutil.copytree(
-        REPO / "workflow", destination / "workflow", ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
-    )
+    for folder in ("workflow", "envs", "profiles/default"):
+        shutil.copytree(
+            REPO / folder, destination / folder, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+        )
     write_config(destination, config or TINY_CONFIG)
     return destination
 

@@ -1,0 +1,130 @@
+"""Reruns you can trust: code edits rerun exactly what they affect, results are
+bit-identical, and the between-workflow cache keeps every run apart."""
+
+import copy
+import json
+import os
+import time
+
+import pytest
+import yaml
+
+from conftest import TINY_CONFIG, copy_workflow, planned_jobs, snakemake, write_config
+
+SCRIPTS = "workflow/scripts"
+PLOT_RULES = {"plot_curves", "plot_boundaries", "plot_activations", "plot_evolution", "plot_seed_boundaries"}
+
+
+def append_comment(path):
+    with open(path, "a") as handle:
+        handle.write("\n# an edit that changes the file's content\n")
+
+
+def test_editing_the_training_module_reruns_training_and_downstream_only(tiny_copy):
+    append_comment(tiny_copy / SCRIPTS / "actzoo" / "engine.py")
+    jobs = planned_jobs(tiny_copy)
+    assert jobs["train"] == 8
+    assert {"merge_histories", "summarize", "plot_curves", "plot_boundaries"} <= set(jobs)
+    assert "make_dataset" not in jobs
+    assert "tabulate_activations" not in jobs, "activation tables do not import the engine"
+
+
+def test_editing_a_plotting_helper_reruns_only_plots(tiny_copy):
+    append_comment(tiny_copy / SCRIPTS / "actzoo" / "plots.py")
+    jobs = planned_jobs(tiny_copy)
+    assert jobs and set(jobs) - {"all"} <= PLOT_RULES
+    assert "plot_curves" in jobs
+
+
+def test_editing_the_data_module_reruns_everything_that_depends_on_data(tiny_copy):
+    append_comment(tiny_copy / SCRIPTS / "actzoo" / "datasets.py")
+    jobs = planned_jobs(tiny_copy)
+    assert jobs["make_dataset"] == 2 and jobs["train"] == 8
+
+
+def test_touching_code_without_changing_it_reruns_nothing(tiny_copy):
+    """Decision: reruns follow content. A touch, a fresh clone or a branch
+    switch back and forth must not retrain (see profiles/default)."""
+    later = time.time() + 5
+    for path in (tiny_copy / SCRIPTS).rglob("*.py"):
+        os.utime(path, (later, later))
+    assert planned_jobs(tiny_copy) == {}
+
+
+def test_editing_an_entry_script_reruns_its_rule(tiny_copy):
+    append_comment(tiny_copy / SCRIPTS / "summarize.py")
+    jobs = planned_jobs(tiny_copy)
+    assert set(jobs) - {"all"} == {"summarize"}
+
+
+def read_run(directory, dataset, activation, seed):
+    run = directory / "results" / "runs" / dataset / activation / f"seed{seed}"
+    return (run / "history.csv").read_bytes(), json.loads((run / "metrics.json").read_text())
+
+
+@pytest.mark.slow
+def test_results_are_bit_identical_across_processes_and_thread_counts(tiny_run, tmp_path):
+    """A second run in fresh processes, each job with 2 TensorFlow threads
+    instead of 1, gives byte-identical histories and identical final weights."""
+    config = copy.deepcopy(TINY_CONFIG)
+    config["training"]["threads"] = 2
+    other = copy_workflow(tmp_path / "threads2", config)
+    snakemake(other, "--cores", "2")
+    for dataset in ("circles", "sensors"):
+        for activation in ("tanh", "relu"):
+            for seed in (1, 2):
+                history_1, metrics_1 = read_run(tiny_run, dataset, activation, seed)
+                history_2, metrics_2 = read_run(other, dataset, activation, seed)
+                assert history_1 == history_2
+                for key in ("final_weights_sha256", "initial_weights_sha256", "val_loss", "code_sha256"):
+                    assert metrics_1[key] == metrics_2[key]
+    for name in ("histories.csv", "runs.csv"):
+        if name == "runs.csv":
+            continue  # holds train_seconds, a wall-clock value
+        assert (tiny_run / "results" / name).read_bytes() == (other / "results" / name).read_bytes()
+
+
+def test_metrics_record_provenance(tiny_run):
+    _, metrics = read_run(tiny_run, "circles", "tanh", 1)
+    assert {"python", "keras", "numpy", "scikit-learn"} <= set(metrics["versions"])
+    assert "tensorflow-cpu" in metrics["versions"] or "tensorflow" in metrics["versions"]
+    assert metrics["hyperparameters"]["training"]["epochs"] == 6
+    assert metrics["hyperparameters"]["model"]["hidden_units"] == [4]
+    assert len(metrics["code_sha256"]) == 64
+
+
+@pytest.mark.slow
+def test_between_workflow_cache(tmp_path):
+    """Two directories share one cache: the second gets every training job from
+    it, each (activation, seed) has its own entry, and other epochs miss it."""
+    config = copy.deepcopy(TINY_CONFIG)
+    config["datasets"] = {"circles": config["datasets"]["circles"]}
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    env = {"SNAKEMAKE_OUTPUT_CACHE": str(cache)}
+    first = copy_workflow(tmp_path / "first", config)
+    second = copy_workflow(tmp_path / "second", config)
+    snakemake(first, "--cache", env=env)
+    entries = {p.name[:64] for p in cache.iterdir()}
+    assert len(entries) == 4, "2 activations x 2 seeds, each its own cache entry"
+
+    result = snakemake(second, "--cache", env=env)
+    output = result.stdout + result.stderr
+    assert output.count("from cache") == 4 * 4, "4 runs x 4 output files, all from the cache"
+    hashes = set()
+    for activation in ("tanh", "relu"):
+        for seed in (1, 2):
+            history_1, metrics_1 = read_run(first, "circles", activation, seed)
+            history_2, metrics_2 = read_run(second, "circles", activation, seed)
+            assert history_1 == history_2
+            assert (metrics_2["activation"], metrics_2["seed"]) == (activation, seed)
+            hashes.add(metrics_2["final_weights_sha256"])
+    assert len(hashes) == 4, "every cached run is a different model"
+
+    config["training"]["epochs"] = 5
+    write_config(second, config)
+    result = snakemake(second, "--cache", "results/runs/circles/tanh/seed1/metrics.json", env=env)
+    assert "from cache" not in result.stdout + result.stderr
+    assert len({p.name[:64] for p in cache.iterdir()}) == 5
+    _, metrics = read_run(second, "circles", "tanh", 1)
+    assert metrics["epochs"] == 5
