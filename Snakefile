@@ -1,6 +1,9 @@
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/training.smk"
@@ -11,3 +14,10 @@ include: "workflow/rules/figures.smk"
 rule all:
     input:
         all_targets(),
+
+
+onsuccess:
+    # The answer in the terminal: the ranked table per dataset, if it was made.
+    summary_md = Path("results/summary.md")
+    if summary_md.exists():
+        print(f"\n{summary_md}:\n\n{summary_md.read_text()}")

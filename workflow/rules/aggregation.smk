@@ -4,7 +4,13 @@ rule merge_histories:
         metrics=runs("metrics.json"),
     output:
         histories="results/histories.csv",
-        runs="results/runs.csv",
+        runs=report(
+            "results/runs.csv",
+            caption="../report/runs.rst",
+            category="summary",
+            subcategory="tables",
+            labels={"table": "3 every run"},
+        ),
         provenance="results/provenance.json",
     log:
         "logs/merge_histories.log",
@@ -21,8 +27,20 @@ rule summarize:
         histories="results/histories.csv",
         runs="results/runs.csv",
     output:
-        summary="results/summary.csv",
-        comparisons="results/comparisons.csv",
+        summary=report(
+            "results/summary.csv",
+            caption="../report/summary.rst",
+            category="summary",
+            subcategory="tables",
+            labels={"table": "1 ranked summary"},
+        ),
+        comparisons=report(
+            "results/comparisons.csv",
+            caption="../report/comparisons.rst",
+            category="summary",
+            subcategory="tables",
+            labels={"table": "2 paired comparisons"},
+        ),
         markdown="results/summary.md",
     log:
         "logs/summarize.log",

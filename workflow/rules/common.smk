@@ -6,7 +6,7 @@ from snakemake.utils import min_version, validate
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from actzoo.activations import ActivationError, check_all
-from actzoo.datasets import DatasetError, read_checked_csv
+from actzoo.datasets import DatasetError, check_split, generate, read_checked_csv
 from actzoo.provenance import code_hash
 
 min_version("9.0")
@@ -17,15 +17,32 @@ def fail(message):
     sys.exit(f"actzoo: config error: {message}")
 
 
+def schema_error_message(error):
+    """One line for a jsonschema ValidationError: the key, then what was expected."""
+    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    if error.validator == "additionalProperties":
+        # Name the unknown key itself: a typo must point at the typo.
+        allowed = list(error.schema.get("properties", {}))
+        unknown = sorted(k for k in error.instance if k not in allowed)
+        if unknown:
+            key = f"{key}.{unknown[0]}" if key else unknown[0]
+            return f"{key}: unknown key; expected one of {allowed}"
+    message = error.message
+    if error.validator in ("anyOf", "oneOf") and "activations" in error.absolute_path:
+        message += "; expected a Keras activation name, 'module:function' or a mapping with a 'name'"
+    return f"{key or '(top level)'}: {message}".replace("\n", " ")
+
+
 def check_config():
     try:
         validate(config, "../schemas/config.schema.yaml")
     except WorkflowError as error:
-        cause = next((a for a in error.args if hasattr(a, "absolute_path")), None)
-        if cause is None:
+        # snakemake.utils.validate re-raises the jsonschema error as a string;
+        # the original is the WorkflowError's context.
+        cause = error.__context__
+        if not hasattr(cause, "absolute_path"):
             raise
-        key = ".".join(str(p) for p in cause.absolute_path) or "(top level)"
-        fail(f"{key}: {cause.message}")
+        fail(schema_error_message(cause))
     try:
         activations = check_all(config["activations"])
     except ActivationError as error:
@@ -33,9 +50,19 @@ def check_config():
     for name, spec in config["datasets"].items():
         if spec["generator"] == "csv":
             try:
-                read_checked_csv(spec["path"], spec["features"], spec["labels"])
+                table = read_checked_csv(spec["path"], spec["features"], spec["labels"])
             except DatasetError as error:
                 fail(f"datasets.{name}.path: {error}")
+            key = f"datasets.{name}.path: {spec['path']}"
+            y = table[spec["labels"]].to_numpy()
+        else:
+            key = f"datasets.{name}.n_samples"
+            params = {k: v for k, v in spec.items() if k not in ("generator", "validation_fraction", "model")}
+            y = generate(spec["generator"], **params)[1]
+        try:
+            check_split(y, spec["validation_fraction"], spec["random_state"])
+        except DatasetError as error:
+            fail(f"{key}: {error}")
     return activations
 
 
@@ -117,5 +144,6 @@ def all_targets():
     for ext in ("png", "svg"):
         targets.append(f"{figures}/activations.{ext}")
         targets += [f"{figures}/curves_{d}.{ext}" for d in DATASETS]
-        targets += [f"{figures}/boundaries_{d}.{ext}" for d in planar_datasets()]
+        for kind in ("boundaries", "evolution", "boundaries_seeds"):
+            targets += [f"{figures}/{kind}_{d}.{ext}" for d in planar_datasets()]
     return targets

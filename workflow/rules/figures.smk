@@ -3,7 +3,13 @@ rule plot_curves:
         histories=dataset_runs("history.csv"),
         metrics=dataset_runs("metrics.json"),
     output:
-        png="results/figures/curves_{dataset}.png",
+        png=report(
+            "results/figures/curves_{dataset}.png",
+            caption="../report/curves.rst",
+            category="{dataset}",
+            subcategory="figures",
+            labels={"figure": "1 learning curves"},
+        ),
         svg="results/figures/curves_{dataset}.svg",
     log:
         "logs/plot_curves/{dataset}.log",
@@ -22,7 +28,13 @@ rule plot_boundaries:
         boundaries=first_seed_runs("boundary.npz"),
         metrics=first_seed_runs("metrics.json"),
     output:
-        png="results/figures/boundaries_{dataset}.png",
+        png=report(
+            "results/figures/boundaries_{dataset}.png",
+            caption="../report/boundaries.rst",
+            category="{dataset}",
+            subcategory="figures",
+            labels={"figure": "2 final decision boundaries"},
+        ),
         svg="results/figures/boundaries_{dataset}.svg",
     log:
         "logs/plot_boundaries/{dataset}.log",
@@ -33,6 +45,56 @@ rule plot_boundaries:
         code=script_hash("plot_boundaries.py"),
     script:
         "../scripts/plot_boundaries.py"
+
+
+rule plot_evolution:
+    input:
+        data="results/datasets/{dataset}.npz",
+        boundaries=first_seed_runs("boundary.npz"),
+        metrics=first_seed_runs("metrics.json"),
+    output:
+        png=report(
+            "results/figures/evolution_{dataset}.png",
+            caption="../report/evolution.rst",
+            category="{dataset}",
+            subcategory="figures",
+            labels={"figure": "3 boundary evolution"},
+        ),
+        svg="results/figures/evolution_{dataset}.svg",
+    log:
+        "logs/plot_evolution/{dataset}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dataset="{dataset}",
+        code=script_hash("plot_evolution.py"),
+    script:
+        "../scripts/plot_evolution.py"
+
+
+rule plot_seed_boundaries:
+    input:
+        data="results/datasets/{dataset}.npz",
+        boundaries=dataset_runs("boundary.npz"),
+        metrics=dataset_runs("metrics.json"),
+    output:
+        png=report(
+            "results/figures/boundaries_seeds_{dataset}.png",
+            caption="../report/boundaries_seeds.rst",
+            category="{dataset}",
+            subcategory="figures",
+            labels={"figure": "4 boundaries of every seed"},
+        ),
+        svg="results/figures/boundaries_seeds_{dataset}.svg",
+    log:
+        "logs/plot_seed_boundaries/{dataset}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dataset="{dataset}",
+        code=script_hash("plot_seed_boundaries.py"),
+    script:
+        "../scripts/plot_seed_boundaries.py"
 
 
 rule tabulate_activations:
@@ -54,7 +116,13 @@ rule plot_activations:
     input:
         "results/activations/zoo.npz",
     output:
-        png="results/figures/activations.png",
+        png=report(
+            "results/figures/activations.png",
+            caption="../report/activations.rst",
+            category="activation functions",
+            subcategory="figures",
+            labels={"figure": "activation zoo"},
+        ),
         svg="results/figures/activations.svg",
     log:
         "logs/plot_activations.log",

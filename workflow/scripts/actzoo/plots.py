@@ -110,3 +110,120 @@ def plot_activations(table, paths):
     axes[0].legend()
     figure.suptitle("The activation zoo")
     save(figure, paths)
+
+
+def _blank(ax, message, title=None):
+    """A panel that states why there is nothing to draw (diverged, missing)."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="darkred", wrap=True)
+    ax.set_facecolor("#f4f4f4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+
+
+def _diverged_note(run):
+    epoch = run.get("diverged_epoch")
+    return f"diverged at epoch {epoch}" if epoch is not None else "diverged"
+
+
+def load_boundary(path):
+    """A boundary.npz as a dict of arrays (xx, yy, epochs, probabilities)."""
+    with np.load(path) as boundary:
+        return {key: boundary[key] for key in ("xx", "yy", "epochs", "probabilities")}
+
+
+def evolution_epochs(boundaries, metrics):
+    """Column epochs of the evolution grid and the final epoch (None if no run
+    finished): every snapshot epoch of any run, the final one included."""
+    epochs = {int(e) for boundary in boundaries for e in boundary["epochs"]}
+    if not epochs:  # every run diverged before its first snapshot
+        epochs = {int(run.get("epochs_requested") or run["epochs"] or 1) for run in metrics}
+    finals = [int(run["epochs"]) for run in metrics if not run["diverged"]]
+    return sorted(epochs), max(finals) if finals else None
+
+
+def plot_evolution(data_path, boundary_paths, metrics_paths, dataset, paths):
+    """How the boundary forms: one row per activation (first seed), one column
+    per snapshot epoch, the final epoch last. Epochs a diverged run did not
+    reach with finite weights are marked instead of drawn."""
+    with np.load(data_path) as data:
+        X, y = data["X_val"], data["y_val"]
+    metrics = [json.loads(open(path).read()) for path in metrics_paths]
+    boundaries = [load_boundary(path) for path in boundary_paths]
+    columns, final = evolution_epochs(boundaries, metrics)
+    rows = len(boundaries)
+    figure, axes = plt.subplots(
+        rows, len(columns), figsize=(2.6 * len(columns), 2.6 * rows), squeeze=False, constrained_layout=True
+    )
+    for row, (run, boundary) in enumerate(zip(metrics, boundaries, strict=True)):
+        snapshots = {int(e): p for e, p in zip(boundary["epochs"], boundary["probabilities"])}
+        for column, epoch in enumerate(columns):
+            ax = axes[row, column]
+            probability = snapshots.get(epoch)
+            if probability is not None and np.isfinite(probability).all():
+                draw_boundary(ax, boundary["xx"], boundary["yy"], probability, X, y)
+            elif run["diverged"] and (run.get("diverged_epoch") is None or epoch >= run["diverged_epoch"]):
+                _blank(ax, _diverged_note(run))
+            else:
+                _blank(ax, "no snapshot")
+            if row == 0:
+                ax.set_title(f"final (epoch {epoch})" if epoch == final else f"epoch {epoch}")
+            if column == 0:
+                label = run["activation"] + (" (diverged)" if run["diverged"] else "")
+                ax.set_ylabel(label, fontsize=11)
+    seed = metrics[0]["seed"] if metrics else "?"
+    figure.suptitle(f"{dataset}: decision boundary during training (seed {seed})")
+    save(figure, paths)
+
+
+def has_boundary(probability, level=0.5):
+    """Whether the ``level`` contour exists: finite and on both sides of it."""
+    return bool(np.isfinite(probability).all() and probability.min() < level < probability.max())
+
+
+def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
+    """Run-to-run variability: the final 0.5 boundary of every seed, overlaid,
+    one panel per activation. Diverged seeds are listed, not drawn."""
+    with np.load(data_path) as data:
+        X, y = data["X_val"], data["y_val"]
+    runs = [json.loads(open(path).read()) for path in metrics_paths]
+    by_activation = {}
+    for run, path in zip(runs, boundary_paths, strict=True):
+        by_activation.setdefault(run["activation"], []).append((run, path))
+    seeds = sorted({run["seed"] for run in runs})
+    colours = {seed: plt.get_cmap("tab10")(i % 10) for i, seed in enumerate(seeds)}
+    n = len(by_activation)
+    columns = min(n, 4)
+    rows = -(-n // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(3.8 * columns, 4.2 * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    positive = y[:, 0] > 0.5
+    for ax, (activation, members) in zip(axes.flat, by_activation.items()):
+        ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=10, linewidths=0.8, alpha=0.35)
+        ax.scatter(X[positive, 0], X[positive, 1], marker="o", facecolors="none", edgecolors="blue", s=10, alpha=0.35)
+        handles, notes = [], []
+        for run, path in members:
+            seed = run["seed"]
+            if run["diverged"]:
+                notes.append(f"seed {seed}: {_diverged_note(run)}")
+                continue
+            boundary = load_boundary(path)
+            probability = boundary["probabilities"][-1]
+            if not has_boundary(probability):
+                side = "all positive" if np.nanmin(probability) >= 0.5 else "all negative"
+                notes.append(f"seed {seed}: no boundary ({side})")
+                continue
+            ax.contour(boundary["xx"], boundary["yy"], probability, levels=[0.5], colors=[colours[seed]], linewidths=1.6)
+            handles.append(plt.Line2D([], [], color=colours[seed], lw=1.6, label=f"seed {seed}"))
+        if handles:
+            ax.legend(handles=handles, fontsize=7, loc="upper right", framealpha=0.7)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        drawn = len(handles)
+        ax.set_title(f"{activation}: {drawn}/{len(members)} boundaries")
+        if notes:
+            ax.set_xlabel("\n".join(notes), color="darkred", fontsize=8)
+    figure.suptitle(f"{dataset}: final 0.5 boundary of every seed ({len(seeds)} seeds)")
+    save(figure, paths)

@@ -1,25 +1,49 @@
-"""Seed statistics and paired comparisons between activations (scipy.stats)."""
+"""Seed statistics and paired comparisons between activations (scipy.stats).
+
+Per dataset and activation, across seeds: final val_loss / val_accuracy (mean,
+SD, t-based 95% CI), best epoch, epochs to an accuracy threshold, area under the
+validation-loss curve and wall time. Between activations: paired tests over the
+seeds both runs finished, Cohen's d_z and Holm-corrected p-values; the ranking
+derives from those tests only, so activations the tests cannot separate tie.
+
+Diverged runs (non-finite loss) are never dropped silently: they are counted in
+``n_diverged`` of both tables, left out of the means and tests (their final
+loss is NaN), and an activation with no finished run ranks last.
+"""
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-# With fewer paired seeds than this, Wilcoxon's exact test cannot reach p < 0.05
-# (n = 5 gives p >= 0.0625), so the paired t-test is used instead.
+NOT_COMPUTED = "not computed (fewer than 2 paired seeds)"
+# With n pairs, the two-sided exact Wilcoxon signed-rank test cannot give a
+# p-value below 2 / 2**n (n = 5: 0.0625). Holm multiplies the smallest p-value by
+# the number of comparisons m, so Wilcoxon is only used when it can reach
+# significance: m * 2 / 2**n < alpha; otherwise the paired t-test is used.
 WILCOXON_MIN_PAIRS = 6
 
 
+def wilcoxon_min_pairs(n_comparisons=1, alpha=0.05):
+    """Fewest pairs for which Holm-corrected Wilcoxon can be significant (>= 6)."""
+    n = WILCOXON_MIN_PAIRS
+    while max(n_comparisons, 1) * 2.0**(1 - n) >= alpha:
+        n += 1
+    return n
+
+
 def confidence_interval(values, level=0.95):
-    """t-based interval of the mean; NaN when fewer than two values."""
+    """t-based interval of the mean (scipy.stats.t); NaN when fewer than two values."""
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
         return np.nan, np.nan
     mean, sem = values.mean(), stats.sem(values)
     if sem == 0:
         return mean, mean
-    return stats.t.interval(level, len(values) - 1, loc=mean, scale=sem)
+    low, high = stats.t.interval(level, len(values) - 1, loc=mean, scale=sem)
+    return float(low), float(high)
 
 
 def epochs_to_threshold(history, threshold):
@@ -29,30 +53,34 @@ def epochs_to_threshold(history, threshold):
 
 
 def run_statistics(histories, threshold):
-    """Per-run quantities derived from the curves: best epoch, epochs to the
-    threshold, and the area under the validation-loss curve."""
+    """Per-run quantities derived from the curves: epochs to the threshold and
+    the area under the validation-loss curve (NaN if the curve is not finite)."""
     rows = []
     for (dataset, activation, seed), history in histories.groupby(["dataset", "activation", "seed"], sort=False):
+        history = history.sort_values("epoch")
         val_loss = history["val_loss"].to_numpy(dtype=float)
-        finite = np.isfinite(val_loss)
+        finite = len(val_loss) and np.isfinite(val_loss).all()
         rows.append(
             {
                 "dataset": dataset,
                 "activation": activation,
                 "seed": seed,
                 "epochs_to_threshold": epochs_to_threshold(history, threshold),
-                "val_loss_auc": float(np.trapezoid(val_loss, history["epoch"])) if finite.all() else np.nan,
+                "val_loss_auc": float(np.trapezoid(val_loss, history["epoch"])) if finite else np.nan,
             }
         )
-    return pd.DataFrame(rows)
+    columns = ["dataset", "activation", "seed", "epochs_to_threshold", "val_loss_auc"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def holm(p_values):
-    """Holm-Bonferroni adjusted p-values (scipy has only Benjamini-Hochberg)."""
+    """Holm-Bonferroni adjusted p-values; NaN (untested) entries stay NaN and
+    do not count as comparisons. scipy.stats only has Benjamini-Hochberg/Yekutieli
+    (``false_discovery_control``), so this step-down is written out."""
     p = np.asarray(p_values, dtype=float)
     adjusted = np.full_like(p, np.nan)
     tested = np.flatnonzero(~np.isnan(p))
-    order = tested[np.argsort(p[tested])]
+    order = tested[np.argsort(p[tested], kind="stable")]
     m = len(order)
     running = 0.0
     for i, index in enumerate(order):
@@ -61,35 +89,72 @@ def holm(p_values):
     return adjusted
 
 
-def paired_test(a, b):
+def paired_test(a, b, wilcoxon_from=WILCOXON_MIN_PAIRS):
     """Paired test of a vs b over the same seeds: (test name, p-value, effect size).
 
-    Effect size is Cohen's d_z: mean difference over the SD of differences.
+    Wilcoxon signed-rank from ``wilcoxon_from`` pairs on, the paired t-test
+    below. Effect size is Cohen's d_z: mean difference / SD of the differences
+    (+-inf when every difference is the same non-zero value).
     """
-    difference = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    difference = a - b
     n = len(difference)
+    test = "wilcoxon signed-rank" if n >= wilcoxon_from else "paired t"
     if n < 2:
-        return "not computed (fewer than 2 seeds)", np.nan, np.nan
+        return NOT_COMPUTED, np.nan, np.nan
     if np.all(difference == 0):
-        return "identical", 1.0, 0.0
+        # Both scipy tests are undefined (NaN) here; there is no difference at all.
+        return f"{test} (all differences zero)", 1.0, 0.0
     sd = difference.std(ddof=1)
     effect = difference.mean() / sd if sd > 0 else np.copysign(np.inf, difference.mean())
-    if n >= WILCOXON_MIN_PAIRS:
-        return "wilcoxon", float(stats.wilcoxon(a, b).pvalue), float(effect)
-    if sd == 0:
-        return "paired t", 0.0, float(effect)
-    return "paired t", float(stats.ttest_rel(a, b).pvalue), float(effect)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "nearly identical data" precision note
+        if test == "paired t":
+            p = stats.ttest_rel(a, b).pvalue
+        else:
+            p = stats.wilcoxon(a, b).pvalue
+    return test, float(p), float(effect)
+
+
+def _final_values(runs, metric):
+    """``metric`` with diverged runs set to NaN (their final values are not results)."""
+    return runs[metric].where(~runs["diverged"].astype(bool))
 
 
 def compare(runs, metric="val_loss", alpha=0.05):
-    """All pairs of activations per dataset on the seeds both finished."""
+    """All pairs of activations per dataset, on the seeds both finished.
+
+    ``runs`` holds every run (diverged ones too): the diverged counts of both
+    sides are reported, and the pair is tested on the remaining seeds.
+    """
+    columns = [
+        "dataset",
+        "activation_a",
+        "activation_b",
+        "metric",
+        "n_pairs",
+        "n_diverged_a",
+        "n_diverged_b",
+        "mean_a",
+        "mean_b",
+        "mean_difference",
+        "test",
+        "p_value",
+        "effect_size_dz",
+        "p_holm",
+        "significant",
+    ]
     rows = []
     for dataset, table in runs.groupby("dataset", sort=False):
-        wide = table.pivot(index="seed", columns="activation", values=metric)
+        table = table.assign(value=_final_values(table, metric), diverged=table["diverged"].astype(bool))
+        wide = table.pivot(index="seed", columns="activation", values="value")
+        diverged = table.groupby("activation")["diverged"].sum()
         activations = list(dict.fromkeys(table["activation"]))
-        for first, second in itertools.combinations(activations, 2):
+        pairs = list(itertools.combinations(activations, 2))
+        wilcoxon_from = wilcoxon_min_pairs(len(pairs), alpha)
+        for first, second in pairs:
             pair = wide[[first, second]].dropna()
-            test, p, effect = paired_test(pair[first], pair[second])
+            test, p, effect = paired_test(pair[first], pair[second], wilcoxon_from)
             rows.append(
                 {
                     "dataset": dataset,
@@ -97,58 +162,126 @@ def compare(runs, metric="val_loss", alpha=0.05):
                     "activation_b": second,
                     "metric": metric,
                     "n_pairs": len(pair),
+                    "n_diverged_a": int(diverged[first]),
+                    "n_diverged_b": int(diverged[second]),
+                    "mean_a": float(pair[first].mean()) if len(pair) else np.nan,
+                    "mean_b": float(pair[second].mean()) if len(pair) else np.nan,
                     "mean_difference": float((pair[first] - pair[second]).mean()) if len(pair) else np.nan,
                     "test": test,
                     "p_value": p,
                     "effect_size_dz": effect,
                 }
             )
-    comparisons = pd.DataFrame(rows)
+    comparisons = pd.DataFrame(rows, columns=columns)
     if comparisons.empty:
         return comparisons
-    comparisons["p_holm"] = np.nan
-    for dataset, index in comparisons.groupby("dataset").groups.items():
+    for _, index in comparisons.groupby("dataset", sort=False).groups.items():
         comparisons.loc[index, "p_holm"] = holm(comparisons.loc[index, "p_value"])
-    comparisons["significant"] = comparisons["p_holm"] < alpha
+    comparisons["p_holm"] = comparisons["p_holm"].astype(float)
+    comparisons["significant"] = comparisons["p_holm"] < alpha  # NaN (not computed) -> False
     return comparisons
 
 
-def rank_groups(summary, comparisons):
-    """Rank 1 + the number of activations significantly better (lower val_loss).
+def _maximal_cliques(nodes, linked):
+    """Bron-Kerbosch: the maximal sets of ``nodes`` that are pairwise ``linked``."""
+    cliques = []
 
-    Activations that no test separates share a rank. Without tests (fewer than
-    two seeds) the rank is the plain order of the means.
+    def extend(clique, candidates, excluded):
+        if not candidates and not excluded:
+            cliques.append(clique)
+            return
+        for node in list(candidates):
+            neighbours = {other for other in nodes if other != node and linked(node, other)}
+            extend(clique | {node}, candidates & neighbours, excluded & neighbours)
+            candidates = candidates - {node}
+            excluded = excluded | {node}
+
+    extend(frozenset(), set(nodes), set())
+    return cliques
+
+
+def letter_groups(activations, separated):
+    """Compact letter display: activations sharing a letter are not significantly
+    different; two activations share no letter iff ``separated(a, b)``.
+
+    ``activations`` are in order of preference (best first); letters follow it.
     """
-    ranks = {}
+    position = {a: i for i, a in enumerate(activations)}
+    cliques = _maximal_cliques(activations, lambda x, y: not separated(x, y))
+    cliques.sort(key=lambda c: sorted(position[a] for a in c))
+    letters = {a: "" for a in activations}
+    for i, clique in enumerate(cliques):
+        letter = chr(ord("a") + i) if i < 26 else f"[{i}]"
+        for activation in sorted(clique, key=position.get):
+            letters[activation] += letter
+    return [letters[a] for a in activations]
+
+
+def rank_groups(summary, comparisons):
+    """Rank = 1 + the number of activations significantly better (lower val_loss).
+
+    Activations that no test separates share a rank, and the compact letter
+    ``group`` states it exactly: activations sharing a letter are not
+    significantly different. Without any computed test (fewer than two seeds)
+    the rank is the plain order of the means (``rank_basis`` says so). An
+    activation without a finished run ranks after all others.
+
+    Returns (ranks, groups, basis), aligned with ``summary``'s rows.
+    """
+    ranks, groups, bases = {}, {}, {}
     for dataset, table in summary.groupby("dataset", sort=False):
         pairs = comparisons[comparisons["dataset"] == dataset] if len(comparisons) else comparisons
-        tested = len(pairs) and pairs["p_holm"].notna().any()
+        tested = bool(len(pairs)) and bool(pairs["p_holm"].notna().any())
         means = table.set_index("activation")["val_loss_mean"]
-        for activation, mean in means.items():
-            if not tested:
-                ranks[(dataset, activation)] = int((means < mean).sum()) + 1
-                continue
-            better = 0
+        finished = means[means.notna()]
+        basis = "paired tests, Holm" if tested else "means only (tests not computed)"
+        significant = set()
+        if tested:
             for _, pair in pairs[pairs["significant"]].iterrows():
-                if activation == pair["activation_a"] and pair["mean_difference"] > 0:
-                    better += 1
-                elif activation == pair["activation_b"] and pair["mean_difference"] < 0:
-                    better += 1
-            ranks[(dataset, activation)] = better + 1
-    return [ranks[(d, a)] for d, a in zip(summary["dataset"], summary["activation"])]
+                better, worse = (pair["activation_a"], pair["activation_b"])
+                if pair["mean_difference"] > 0:
+                    better, worse = worse, better
+                significant.add((better, worse))
+        for activation, mean in finished.items():
+            if tested:
+                ranks[(dataset, activation)] = 1 + sum((other, activation) in significant for other in finished.index)
+            else:
+                ranks[(dataset, activation)] = 1 + int((finished < mean).sum())
+            bases[(dataset, activation)] = basis
+        for activation in means.index[means.isna()]:
+            ranks[(dataset, activation)] = len(finished) + 1
+            bases[(dataset, activation)] = "no finished run"
+        order = sorted(means.index, key=lambda a: (ranks[(dataset, a)], np.nan_to_num(means[a], nan=np.inf)))
+
+        def separated(x, y):
+            if np.isnan(means[x]) != np.isnan(means[y]):
+                return True  # finished vs never finished
+            if not tested:
+                return ranks[(dataset, x)] != ranks[(dataset, y)]
+            return (x, y) in significant or (y, x) in significant
+
+        for activation, group in zip(order, letter_groups(order, separated)):
+            groups[(dataset, activation)] = group
+    keys = list(zip(summary["dataset"], summary["activation"]))
+    return [ranks[k] for k in keys], [groups[k] for k in keys], [bases[k] for k in keys]
 
 
 def summarize(histories, runs, threshold=0.9, alpha=0.05):
-    """The summary table (one row per dataset and activation) and the comparisons."""
-    per_run = runs.merge(run_statistics(histories, threshold), on=["dataset", "activation", "seed"])
+    """The summary table (one row per dataset and activation) and the comparisons.
+
+    Every run in ``runs`` counts, including diverged ones and runs whose history
+    is empty (diverged at the first epoch).
+    """
+    runs = runs.assign(diverged=runs["diverged"].astype(bool))
+    per_run = runs.merge(run_statistics(histories, threshold), on=["dataset", "activation", "seed"], how="left")
     rows = []
     for (dataset, activation), table in per_run.groupby(["dataset", "activation"], sort=False):
-        finite = table[~table["diverged"].astype(bool)]
+        finite = table[~table["diverged"]]
         row = {
             "dataset": dataset,
             "activation": activation,
             "n_seeds": len(table),
-            "n_diverged": int(table["diverged"].astype(bool).sum()),
+            "n_diverged": int(table["diverged"].sum()),
         }
         for metric in ("val_loss", "val_accuracy"):
             values = finite[metric].to_numpy(dtype=float)
@@ -163,46 +296,62 @@ def summarize(histories, runs, threshold=0.9, alpha=0.05):
         row |= {
             "best_epoch_median": finite["best_epoch"].median() if len(finite) else np.nan,
             "epochs_to_threshold_median": reached.median() if len(reached) else np.nan,
+            "n_reached_threshold": int(len(reached)),
             "n_never_reached_threshold": int(len(finite) - len(reached)),
-            "val_loss_auc_mean": finite["val_loss_auc"].mean(),
+            "val_loss_auc_mean": finite["val_loss_auc"].mean() if len(finite) else np.nan,
             "train_seconds_mean": table["train_seconds"].mean(),
         }
         rows.append(row)
     summary = pd.DataFrame(rows)
-    comparisons = compare(per_run[~per_run["diverged"].astype(bool)], alpha=alpha)
-    summary["rank"] = rank_groups(summary, comparisons)
-    summary = summary.sort_values(["dataset", "rank", "val_loss_mean"], kind="stable")
-    first = ["dataset", "activation", "rank", "n_seeds", "n_diverged"]
-    return summary[first + [c for c in summary.columns if c not in first]], comparisons
+    comparisons = compare(per_run, alpha=alpha)
+    summary["rank"], summary["group"], summary["rank_basis"] = rank_groups(summary, comparisons)
+    dataset_order = {d: i for i, d in enumerate(dict.fromkeys(summary["dataset"]))}
+    summary = summary.assign(_order=summary["dataset"].map(dataset_order))
+    summary = summary.sort_values(["_order", "rank", "val_loss_mean"], kind="stable", na_position="last")
+    first = ["dataset", "activation", "rank", "group", "n_seeds", "n_diverged"]
+    summary = summary[first + [c for c in summary.columns if c not in first and c != "_order"]]
+    return summary.reset_index(drop=True), comparisons
 
 
-def markdown(summary, threshold):
+def _number(value, fmt=".3f"):
+    return format(value, fmt) if np.isfinite(value) else "-"
+
+
+def markdown(summary, threshold, comparisons=None):
     """A short ranked table per dataset for the terminal and the README."""
     lines = []
     for dataset, table in summary.groupby("dataset", sort=False):
         lines += [
             f"### {dataset}",
             "",
-            "| rank | activation | val_loss (95% CI) | val_accuracy | "
-            f"epochs to {threshold:.0%} | diverged |",
-            "|---:|---|---|---:|---:|---:|",
+            f"| rank | group | activation | val_loss (95% CI) | val_accuracy | epochs to {threshold:.0%} | diverged |",
+            "|---:|:---:|---|---|---:|---:|---:|",
         ]
         for _, row in table.iterrows():
             ci = (
-                f" ({row.val_loss_ci95_low:.3f}-{row.val_loss_ci95_high:.3f})"
+                f" [{row.val_loss_ci95_low:.3f}, {row.val_loss_ci95_high:.3f}]"
                 if np.isfinite(row.val_loss_ci95_low)
                 else ""
             )
-            reached = (
-                f"{row.epochs_to_threshold_median:.0f}" if np.isfinite(row.epochs_to_threshold_median) else "never"
-            )
+            finished = row.n_seeds - row.n_diverged
+            if row.n_reached_threshold == 0:
+                reached = "never"
+            else:
+                reached = f"{row.epochs_to_threshold_median:.0f}"
+                if row.n_reached_threshold < finished:
+                    reached += f" ({row.n_reached_threshold}/{finished} runs)"
             lines.append(
-                f"| {row['rank']} | {row.activation} | {row.val_loss_mean:.3f}{ci} | "
-                f"{row.val_accuracy_mean:.3f} | {reached} | {row.n_diverged}/{row.n_seeds} |"
+                f"| {row['rank']} | {row.group} | {row.activation} | {_number(row.val_loss_mean)}{ci} | "
+                f"{_number(row.val_accuracy_mean)} | {reached} | {row.n_diverged}/{row.n_seeds} |"
             )
+        if comparisons is not None and len(comparisons):
+            tests = sorted(set(comparisons.loc[comparisons["dataset"] == dataset, "test"]))
+            lines += ["", "Tests: " + "; ".join(tests) + "."]
         lines.append("")
     lines.append(
-        "Rank 1 + the number of activations significantly better (paired test over seeds, "
-        "Holm-corrected); equal ranks are not significantly different."
+        "Rank = 1 + the number of activations with a significantly lower final val_loss (paired test over "
+        "seeds, Holm-corrected); activations sharing a group letter are not significantly different. "
+        "With fewer than 2 seeds no test is computed and the rank is the order of the means. "
+        "Diverged runs are counted, not averaged."
     )
     return "\n".join(lines) + "\n"

@@ -1,0 +1,145 @@
+"""Boundary evolution and seed-variability figures: synthetic grids, then the tiny run."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from actzoo import plots
+
+SNAPSHOTS = [1, 3, 6]
+
+
+def write_data(path, n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.5, 1.5, size=(n, 2))
+    y = (np.hypot(X[:, 0], X[:, 1]) < 0.8).astype(float)[:, None]
+    np.savez(path, X_train=X, y_train=y, X_val=X, y_val=y)
+    return path
+
+
+def write_run(directory, activation, seed, radius=0.8, diverged_epoch=None, constant=None):
+    """boundary.npz + metrics.json like the training job writes them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    xx, yy = np.meshgrid(np.linspace(-1.5, 1.5, 30), np.linspace(-1.5, 1.5, 30))
+    epochs = [e for e in SNAPSHOTS if diverged_epoch is None or e < diverged_epoch]
+    probabilities = [1 / (1 + np.exp(-8 * (radius * e / 6 - np.hypot(xx, yy)))) for e in epochs]
+    if constant is not None:
+        probabilities = [np.full_like(xx, constant) for _ in epochs]
+    np.savez(
+        directory / "boundary.npz",
+        xx=xx,
+        yy=yy,
+        epochs=np.array(epochs, dtype=np.int64),
+        probabilities=np.array(probabilities, dtype=np.float32).reshape(len(epochs), *xx.shape),
+    )
+    metrics = {
+        "dataset": "toy",
+        "activation": activation,
+        "seed": seed,
+        "epochs": (diverged_epoch or SNAPSHOTS[-1]),
+        "epochs_requested": SNAPSHOTS[-1],
+        "diverged": diverged_epoch is not None,
+        "diverged_epoch": diverged_epoch,
+        "val_accuracy": float("nan") if diverged_epoch else 0.9,
+    }
+    (directory / "metrics.json").write_text(json.dumps(metrics))
+    return directory / "boundary.npz", directory / "metrics.json"
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """Keep the figures the plot functions save, to inspect their panels."""
+    figures = []
+    real_save = plots.save
+
+    def keep(figure, paths):
+        figures.append(figure)
+        real_save(figure, paths)
+
+    monkeypatch.setattr(plots, "save", keep)
+    return figures
+
+
+def panel_texts(ax):
+    return " ".join(text.get_text() for text in ax.texts)
+
+
+def test_evolution_grid_marks_diverged_snapshots(tmp_path, drawn):
+    data = write_data(tmp_path / "toy.npz")
+    runs = [
+        write_run(tmp_path / "tanh", "tanh", 1),
+        write_run(tmp_path / "relu", "relu", 1, diverged_epoch=2),
+    ]
+    paths = [tmp_path / "evolution_toy.png", tmp_path / "evolution_toy.svg"]
+    plots.plot_evolution(data, [b for b, _ in runs], [m for _, m in runs], "toy", paths)
+    for path in paths:
+        assert path.stat().st_size > 1000
+    (figure,) = drawn
+    axes = np.array(figure.axes).reshape(2, len(SNAPSHOTS))
+    assert [ax.get_title() for ax in axes[0]] == ["epoch 1", "epoch 3", "final (epoch 6)"]
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["tanh", "relu (diverged)"]
+    for ax in axes[0]:
+        assert ax.collections and not ax.texts, "finished run: every snapshot drawn"
+    assert axes[1, 0].collections and not axes[1, 0].texts, "the snapshot before divergence is still valid"
+    for ax in axes[1, 1:]:
+        assert "diverged at epoch 2" in panel_texts(ax)
+        assert not ax.collections, "nothing drawn for a diverged state"
+
+
+def test_evolution_when_every_run_diverged_at_once(tmp_path, drawn):
+    data = write_data(tmp_path / "toy.npz")
+    run = write_run(tmp_path / "relu", "relu", 1, diverged_epoch=1)
+    plots.plot_evolution(data, [run[0]], [run[1]], "toy", [tmp_path / "e.png"])
+    (figure,) = drawn
+    assert "diverged at epoch 1" in panel_texts(figure.axes[0])
+
+
+def test_seed_boundaries_overlay_every_finished_seed(tmp_path, drawn):
+    data = write_data(tmp_path / "toy.npz")
+    runs = [write_run(tmp_path / f"tanh{s}", "tanh", s, radius=0.6 + 0.1 * s) for s in (1, 2, 3)]
+    runs += [
+        write_run(tmp_path / "relu1", "relu", 1),
+        write_run(tmp_path / "relu2", "relu", 2, diverged_epoch=4),
+        write_run(tmp_path / "relu3", "relu", 3, constant=0.2),
+    ]
+    paths = [tmp_path / "boundaries_seeds_toy.png", tmp_path / "boundaries_seeds_toy.svg"]
+    plots.plot_seed_boundaries(data, [b for b, _ in runs], [m for _, m in runs], "toy", paths)
+    for path in paths:
+        assert path.stat().st_size > 1000
+    (figure,) = drawn
+    tanh, relu = figure.axes[:2]
+    assert tanh.get_title() == "tanh: 3/3 boundaries"
+    assert [t.get_text() for t in tanh.get_legend().get_texts()] == ["seed 1", "seed 2", "seed 3"]
+    assert relu.get_title() == "relu: 1/3 boundaries"
+    assert "seed 2: diverged at epoch 4" in relu.get_xlabel()
+    assert "seed 3: no boundary (all negative)" in relu.get_xlabel()
+
+
+def test_has_boundary():
+    assert plots.has_boundary(np.array([[0.2, 0.7]]))
+    assert not plots.has_boundary(np.array([[0.2, 0.3]]))
+    assert not plots.has_boundary(np.array([[np.nan, 0.7]]))
+
+
+def test_plot_code_never_imports_tensorflow():
+    code = "import sys, actzoo.plots; print(any(m.split('.')[0] == 'tensorflow' for m in sys.modules))"
+    scripts = Path(plots.__file__).parents[1]
+    result = subprocess.run([sys.executable, "-c", code], cwd=scripts, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_tiny_run_figure_files(tiny_run):
+    figures = tiny_run / "results" / "figures"
+    for ext in ("png", "svg"):
+        for name in ("evolution_circles", "boundaries_seeds_circles"):
+            assert (figures / f"{name}.{ext}").stat().st_size > 1000
+        for name in ("evolution_sensors", "boundaries_seeds_sensors"):
+            assert not (figures / f"{name}.{ext}").exists(), "sensors has 20 features: no boundary"
+    with np.load(tiny_run / "results" / "runs" / "circles" / "tanh" / "seed1" / "boundary.npz") as boundary:
+        assert boundary["epochs"].tolist() == [1, 3, 6], "snapshots of the same run, final last"
+    for rule in ("plot_evolution", "plot_seed_boundaries"):
+        assert (tiny_run / "logs" / rule / "circles.log").exists()

@@ -1,0 +1,271 @@
+"""Seed statistics and comparisons on synthetic runs with known answers."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from actzoo.stats import (
+    NOT_COMPUTED,
+    compare,
+    confidence_interval,
+    epochs_to_threshold,
+    holm,
+    letter_groups,
+    markdown,
+    paired_test,
+    run_statistics,
+    summarize,
+    wilcoxon_min_pairs,
+)
+
+EPOCHS = 5
+
+
+def synthetic(final_losses, dataset="toy", diverged_at=None, empty=()):
+    """(histories, runs) tables for ``{activation: [final val_loss per seed]}``.
+
+    Each curve falls linearly from 1.0 to its final loss; accuracy is 1 - loss.
+    ``diverged_at`` maps (activation, seed) to the epoch whose loss became NaN
+    (the history stops there, as the engine's does); ``empty`` lists runs that
+    diverged at once and have no history rows at all.
+    """
+    diverged_at = dict(diverged_at or {})
+    histories, runs = [], []
+    for activation, finals in final_losses.items():
+        for seed, final in enumerate(finals, start=1):
+            stop = diverged_at.get((activation, seed))
+            if (activation, seed) in empty:
+                stop = 1
+            epochs = np.arange(1, (stop or EPOCHS) + 1)
+            loss = np.linspace(1.0, final, EPOCHS)[: len(epochs)]
+            if stop:
+                loss[-1] = np.nan
+            accuracy = 1 - loss
+            if (activation, seed) not in empty:
+                histories.append(
+                    pd.DataFrame(
+                        {
+                            "dataset": dataset,
+                            "activation": activation,
+                            "seed": seed,
+                            "epoch": epochs,
+                            "loss": loss,
+                            "accuracy": accuracy,
+                            "val_loss": loss,
+                            "val_accuracy": accuracy,
+                        }
+                    )
+                )
+            finite = np.isfinite(loss)
+            runs.append(
+                {
+                    "dataset": dataset,
+                    "activation": activation,
+                    "seed": seed,
+                    "val_loss": loss[-1] if len(loss) else np.nan,
+                    "val_accuracy": accuracy[-1] if len(loss) else np.nan,
+                    "best_epoch": int(np.nanargmin(loss)) + 1 if finite.any() else None,
+                    "epochs": len(epochs),
+                    "diverged": bool(stop),
+                    "diverged_epoch": stop,
+                    "train_seconds": 1.0 + seed,
+                }
+            )
+    return pd.concat(histories, ignore_index=True), pd.DataFrame(runs)
+
+
+def rows(summary):
+    return summary.set_index("activation")
+
+
+# --- building blocks ----------------------------------------------------------------
+
+
+def test_confidence_interval_matches_scipy_and_hand_value():
+    values = [1.0, 2.0, 3.0, 4.0, 5.0]
+    low, high = confidence_interval(values)
+    expected = stats.t.interval(0.95, 4, loc=3.0, scale=stats.sem(values))
+    assert (low, high) == pytest.approx(expected)
+    half_width = stats.t.ppf(0.975, 4) * math.sqrt(2.5) / math.sqrt(5)  # 2.7764 * 0.7071
+    assert (low, high) == pytest.approx((3 - half_width, 3 + half_width))
+    assert half_width == pytest.approx(1.963243, abs=1e-6)
+
+
+def test_confidence_interval_degenerate_cases():
+    assert all(math.isnan(v) for v in confidence_interval([0.3]))
+    assert all(math.isnan(v) for v in confidence_interval([]))
+    assert confidence_interval([0.4, 0.4, 0.4]) == pytest.approx((0.4, 0.4)), "no spread: the interval is the point"
+    assert confidence_interval([2.0, 2.0]) == (2.0, 2.0)
+
+
+def test_holm_against_hand_computed_example():
+    # sorted: 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> monotone 0.06
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.6]).tolist() == [1.0, 1.0], "capped at 1"
+    adjusted = holm([0.01, np.nan, 0.04])
+    assert adjusted[0] == pytest.approx(0.02) and adjusted[2] == pytest.approx(0.04), "untested entries are not counted"
+    assert math.isnan(adjusted[1])
+    assert len(holm([])) == 0
+
+
+def test_paired_t_test_and_effect_size_from_scipy():
+    a, b = np.array([1.0, 2.5, 4.0]), np.array([0.0, 0.5, 1.0])  # differences 1, 2, 3
+    test, p, effect = paired_test(a, b)
+    assert test == "paired t"
+    assert p == pytest.approx(stats.ttest_rel(a, b).pvalue)
+    assert effect == pytest.approx(2.0), "d_z = mean 2 / SD 1"
+
+
+def test_wilcoxon_used_only_when_it_can_be_significant_after_holm():
+    assert wilcoxon_min_pairs(1, 0.05) == 6, "n = 6: smallest two-sided exact p = 2/64 < 0.05"
+    assert wilcoxon_min_pairs(6, 0.05) == 8, "6 comparisons: 6 * 2/2**7 = 0.094, 6 * 2/2**8 = 0.047"
+    a, b = np.arange(1.0, 7.0), np.zeros(6)
+    test, p, _ = paired_test(a, b, wilcoxon_from=6)
+    assert test == "wilcoxon signed-rank" and p == pytest.approx(stats.wilcoxon(a, b).pvalue) == pytest.approx(2 / 64)
+    assert paired_test(a, b, wilcoxon_from=8)[0] == "paired t"
+
+
+def test_paired_test_degenerate_inputs():
+    assert paired_test([0.3], [0.2]) == (NOT_COMPUTED, pytest.approx(np.nan, nan_ok=True), pytest.approx(np.nan, nan_ok=True))
+    test, p, effect = paired_test([0.2, 0.3], [0.2, 0.3])
+    assert test.startswith("paired t") and p == 1.0 and effect == 0.0
+
+
+def test_epochs_to_threshold_and_auc():
+    history = pd.DataFrame(
+        {"dataset": "d", "activation": "a", "seed": 1, "epoch": [1, 2, 3], "val_loss": [1.0, 1.0, 1.0], "val_accuracy": [0.5, 0.9, 0.95]}
+    )
+    assert epochs_to_threshold(history, 0.9) == 2
+    assert epochs_to_threshold(history, 0.99) is None
+    table = run_statistics(history, 0.9)
+    assert table.loc[0, "val_loss_auc"] == pytest.approx(2.0), "trapezoid of 1.0 over epochs 1..3"
+
+
+def test_letter_groups_state_non_transitive_ties():
+    # a beats c, b is indistinguishable from both: a -> "a", b -> "ab", c -> "b"
+    separated = lambda x, y: {x, y} == {"A", "C"}  # noqa: E731
+    assert letter_groups(["A", "B", "C"], separated) == ["a", "ab", "b"]
+    assert letter_groups(["A", "B"], lambda x, y: False) == ["a", "a"]
+    assert letter_groups(["A", "B"], lambda x, y: True) == ["a", "b"]
+
+
+# --- summarize: the known answers ---------------------------------------------------
+
+
+def test_identical_runs_show_no_difference_and_share_a_rank():
+    losses = [0.30, 0.35, 0.28, 0.33]
+    summary, comparisons = summarize(*synthetic({"tanh": losses, "relu": list(losses)}))
+    assert len(comparisons) == 1
+    pair = comparisons.iloc[0]
+    assert pair["mean_difference"] == 0 and pair["p_value"] == 1.0 and pair["effect_size_dz"] == 0
+    assert not pair["significant"]
+    assert summary["rank"].tolist() == [1, 1]
+    assert summary["group"].tolist() == ["a", "a"]
+    assert (summary["rank_basis"] == "paired tests, Holm").all()
+
+
+def test_clearly_separated_runs_are_significant_and_ranked_apart():
+    good = [0.10, 0.12, 0.11, 0.13, 0.09]
+    bad = [0.60, 0.65, 0.62, 0.66, 0.61]
+    summary, comparisons = summarize(*synthetic({"sigmoid": bad, "relu": good}))
+    pair = comparisons.iloc[0]
+    assert pair["test"] == "paired t" and pair["n_pairs"] == 5
+    assert pair["p_value"] == pytest.approx(stats.ttest_rel(bad, good).pvalue)
+    assert pair["p_value"] < 1e-4 and pair["significant"]
+    assert pair["mean_difference"] == pytest.approx(np.mean(bad) - np.mean(good))
+    assert pair["effect_size_dz"] > 5
+    assert summary["activation"].tolist() == ["relu", "sigmoid"], "best first"
+    assert rows(summary).loc["relu", "rank"] == 1 and rows(summary).loc["sigmoid", "rank"] == 2
+    assert rows(summary).loc["relu", "group"] != rows(summary).loc["sigmoid", "group"]
+    relu = rows(summary).loc["relu"]
+    assert relu["val_loss_mean"] == pytest.approx(np.mean(good))
+    assert relu["val_loss_std"] == pytest.approx(np.std(good, ddof=1))
+    assert (relu["val_loss_ci95_low"], relu["val_loss_ci95_high"]) == pytest.approx(
+        stats.t.interval(0.95, 4, loc=np.mean(good), scale=stats.sem(good))
+    )
+    assert relu["train_seconds_mean"] == pytest.approx(4.0), "seeds 1..5 take 2..6 s"
+    assert relu["best_epoch_median"] == EPOCHS
+
+
+def test_holm_family_is_the_dataset_and_three_way_ranks():
+    # a < b < c, each gap large: every pair significant, ranks 1, 2, 3.
+    table = {"a": [0.1, 0.11, 0.12], "b": [0.4, 0.41, 0.43], "c": [0.8, 0.82, 0.81]}
+    summary, comparisons = summarize(*synthetic(table))
+    assert len(comparisons) == 3
+    assert comparisons["p_holm"].tolist() == pytest.approx(holm(comparisons["p_value"]).tolist())
+    assert comparisons["p_holm"].ge(comparisons["p_value"]).all()
+    assert rows(summary)["rank"].to_dict() == {"a": 1, "b": 2, "c": 3}
+
+
+def test_fewer_than_two_seeds_reports_numbers_but_no_tests():
+    summary, comparisons = summarize(*synthetic({"tanh": [0.3], "relu": [0.2]}))
+    pair = comparisons.iloc[0]
+    assert pair["test"] == NOT_COMPUTED and pair["n_pairs"] == 1
+    assert math.isnan(pair["p_value"]) and math.isnan(pair["p_holm"]) and not pair["significant"]
+    assert (summary["rank_basis"] == "means only (tests not computed)").all()
+    assert rows(summary)["rank"].to_dict() == {"relu": 1, "tanh": 2}, "the order of the numbers, said to be untested"
+    assert rows(summary).loc["relu", "val_loss_mean"] == pytest.approx(0.2)
+    assert math.isnan(rows(summary).loc["relu", "val_loss_std"])
+    assert math.isnan(rows(summary).loc["relu", "val_loss_ci95_low"])
+    text = markdown(summary, 0.9, comparisons)
+    assert "not computed" in text
+
+
+def test_diverged_runs_are_counted_not_dropped():
+    histories, runs = synthetic(
+        {"tanh": [0.30, 0.32, 0.31], "relu": [0.20, 0.22, 0.21]},
+        diverged_at={("relu", 2): 3},
+    )
+    summary, comparisons = summarize(histories, runs)
+    relu = rows(summary).loc["relu"]
+    assert relu["n_seeds"] == 3 and relu["n_diverged"] == 1
+    assert relu["val_loss_mean"] == pytest.approx(0.205), "mean over the two finished seeds"
+    pair = comparisons.iloc[0]
+    assert pair["n_pairs"] == 2 and pair["n_diverged_b"] == 1 and pair["n_diverged_a"] == 0
+    assert "1/3" in markdown(summary, 0.9, comparisons)
+
+
+def test_run_without_history_still_counts():
+    histories, runs = synthetic({"tanh": [0.3, 0.31], "relu": [0.2, 0.21]}, empty={("relu", 1)})
+    assert not ((histories["activation"] == "relu") & (histories["seed"] == 1)).any()
+    summary, _ = summarize(histories, runs)
+    assert rows(summary).loc["relu", "n_seeds"] == 2 and rows(summary).loc["relu", "n_diverged"] == 1
+
+
+def test_activation_whose_every_run_diverged_ranks_last():
+    histories, runs = synthetic(
+        {"sigmoid": [0.6, 0.62, 0.61], "relu": [0.2, 0.22, 0.21], "exotic": [0.1, 0.1, 0.1]},
+        diverged_at={("exotic", 1): 2, ("exotic", 2): 2, ("exotic", 3): 4},
+    )
+    summary, comparisons = summarize(histories, runs)
+    exotic = rows(summary).loc["exotic"]
+    assert exotic["n_diverged"] == 3 and math.isnan(exotic["val_loss_mean"])
+    assert exotic["rank"] == 3 and exotic["rank_basis"] == "no finished run"
+    assert summary["activation"].tolist()[-1] == "exotic"
+    assert set(exotic["group"]).isdisjoint(rows(summary).loc["relu", "group"])
+    untested = comparisons[(comparisons["activation_a"] == "exotic") | (comparisons["activation_b"] == "exotic")]
+    assert len(untested) == 2 and (untested["test"] == NOT_COMPUTED).all() and (untested["n_pairs"] == 0).all()
+    text = markdown(summary, 0.9, comparisons)
+    assert "| exotic | - |" in text and "3/3 |" in text
+
+
+def test_threshold_columns_and_markdown():
+    histories, runs = synthetic({"relu": [0.05, 0.05, 0.5], "sigmoid": [0.6, 0.6, 0.6]})
+    summary, comparisons = summarize(histories, runs, threshold=0.9)
+    relu = rows(summary).loc["relu"]
+    # accuracy 1 - loss, loss from 1.0 to 0.05 in 5 epochs: 1.0, 0.7625, 0.525, 0.2875, 0.05 -> 0.95 at epoch 5
+    assert relu["epochs_to_threshold_median"] == 5
+    assert relu["n_reached_threshold"] == 2 and relu["n_never_reached_threshold"] == 1
+    assert rows(summary).loc["sigmoid", "n_reached_threshold"] == 0
+    text = markdown(summary, 0.9, comparisons)
+    assert "### toy" in text and "epochs to 90%" in text
+    assert "5 (2/3 runs)" in text and "never" in text
+    assert "Tests: paired t" in text
+
+
+def test_compare_on_empty_input():
+    empty = pd.DataFrame(columns=["dataset", "activation", "seed", "val_loss", "diverged"])
+    assert compare(empty).empty
