@@ -83,9 +83,10 @@ def import_custom(name, search_dir=None):
         sys.path.insert(0, search_dir)
     try:
         module = importlib.import_module(module_name)
-    except ImportError as error:
+    except Exception as error:  # a missing module, or one that fails while importing
         raise ActivationError(
-            f"activation {name!r}: cannot import module {module_name!r} ({error})"
+            f"activation {name!r}: cannot import module {module_name!r} "
+            f"({type(error).__name__}: {error})".replace("\n", " ")
         ) from None
     function = getattr(module, function_name, None)
     if function is None:
@@ -108,7 +109,10 @@ def check_all(entries, search_dir=None):
         where = f"activations[{index}]"
         name, label = spec["name"], spec["label"]
         if is_custom(name):
-            function = import_custom(name, search_dir)
+            try:
+                function = import_custom(name, search_dir)
+            except ActivationError as error:
+                raise ActivationError(f"{where}: {error}") from None
             _check_kwargs(where, name, function, spec["kwargs"], skip_first=True)
         elif name in KERAS_ACTIVATIONS or name in KERAS_ACTIVATIONS_WITH_ARGS:
             if spec["kwargs"]:

@@ -101,7 +101,7 @@ def read_checked_csv(path, features, labels, pd=None):
         if table[column].isna().any():
             raise DatasetError(f"{path}: column {column!r} has missing (NaN) values")
     for column in labels:
-        values = set(np.unique(table[column]))
+        values = set(np.unique(table[column]).tolist())
         if not values <= {0, 1}:
             raise DatasetError(f"{path}: label column {column!r} must hold only 0 and 1, found {sorted(values)}")
         if len(values) < 2:
@@ -135,6 +135,35 @@ def split(X, y, validation_fraction, random_state):
         X, y, test_size=validation_fraction, random_state=random_state
     )
     return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+
+
+MIN_ROWS_PER_CLASS = 2
+
+
+def check_split(y, validation_fraction, random_state):
+    """Raise DatasetError unless both splits hold >= 2 rows of each class of each label.
+
+    ``split`` draws its permutation from the row count and ``random_state``
+    alone, so splitting the labels here gives exactly the split of the job.
+    """
+    y = np.asarray(y)
+    if y.ndim == 1:
+        y = y[:, None]
+    try:
+        parts = train_test_split(np.arange(len(y)), test_size=validation_fraction, random_state=random_state)
+    except ValueError as error:
+        raise DatasetError(f"{len(y)} rows cannot be split with validation_fraction {validation_fraction} ({error})")
+    for part, rows in zip(("training", "validation"), parts):
+        for label in range(y.shape[1]):
+            for value in (0, 1):
+                count = int(np.sum(y[rows, label] == value))
+                if count < MIN_ROWS_PER_CLASS:
+                    which = f"label {label} = {value}" if y.shape[1] > 1 else f"class {value}"
+                    raise DatasetError(
+                        f"{len(y)} rows with validation_fraction {validation_fraction} leave {count} row(s) of "
+                        f"{which} in the {part} split; expected at least {MIN_ROWS_PER_CLASS} of each class in "
+                        "each split (use more rows)"
+                    )
 
 
 def make_dataset(generator, validation_fraction, random_state, **params):

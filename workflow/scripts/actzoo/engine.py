@@ -5,6 +5,7 @@ tiny models. The compiled engine keeps the Keras model, loss and optimizer but
 runs all epochs of a segment inside one ``tf.function``.
 """
 
+import hashlib
 import json
 import math
 import os
@@ -141,16 +142,28 @@ def segment_ends(epochs, snapshot_epochs, checkpoint_every):
     return sorted(ends)
 
 
+def fingerprint(data, grid, **settings):
+    """Hash of everything a run's result depends on: data, grid and settings."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    for key in sorted(data):
+        digest.update(np.ascontiguousarray(data[key]).tobytes())
+    for array in grid if grid is not None else ():
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
 class Checkpoint:
     """Training state in ``directory``: weights, optimizer, history, snapshots.
 
     The state is written to a temporary file and renamed, so a kill never
-    leaves a half-written checkpoint.
+    leaves a half-written checkpoint. It carries the run's ``fingerprint``: a
+    checkpoint left by a killed run whose config has changed since is ignored.
     """
 
-    def __init__(self, directory):
+    def __init__(self, directory, fingerprint=""):
         self.directory = Path(directory)
         self.path = self.directory / "state.npz"
+        self.fingerprint = fingerprint
 
     def save(self, model, optimizer, rows, snapshots):
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -159,15 +172,19 @@ class Checkpoint:
         arrays["rows"] = np.asarray(rows, dtype=np.float32).reshape(-1, 4)
         arrays["snapshot_epochs"] = np.array(sorted(snapshots), dtype=np.int64)
         arrays["snapshots"] = np.array([snapshots[e] for e in sorted(snapshots)], dtype=np.float32)
+        arrays["fingerprint"] = np.array(self.fingerprint)
         tmp = self.directory / "state.tmp.npz"
         np.savez(tmp, **arrays)
         os.replace(tmp, self.path)
 
-    def load(self, model, optimizer):
+    def load(self, model, optimizer, log=print):
         """Restore into ``model``/``optimizer``; returns (rows, snapshots) or None."""
         if not self.path.exists():
             return None
         with np.load(self.path) as state:
+            if "fingerprint" not in state.files or str(state["fingerprint"]) != self.fingerprint:
+                log(f"ignoring {self.path}: it was saved by a run with other data or settings")
+                return None
             for i, v in enumerate(model.weights):
                 v.assign(state[f"w{i}"])
             for i, v in enumerate(optimizer.variables):
@@ -213,9 +230,16 @@ def train(
         resumed_from = 0
     else:
         loop = CompiledLoop(model, opt, data, batch_size, seed, shuffle)
-        checkpoint = Checkpoint(checkpoint_dir) if checkpoint_dir and checkpoint_every else None
+        checkpoint = None
+        if checkpoint_dir and checkpoint_every:
+            settings = dict(
+                activation=activation, seed=seed, hidden_units=list(hidden_units), epochs=epochs,
+                batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate, shuffle=shuffle,
+                snapshot_epochs=sorted(wanted), checkpoint_every=checkpoint_every,
+            )  # fmt: skip
+            checkpoint = Checkpoint(checkpoint_dir, fingerprint(data, grid, **settings))
         rows = np.zeros((0, 4), dtype=np.float32)
-        restored = checkpoint.load(model, opt) if checkpoint else None
+        restored = checkpoint.load(model, opt, log) if checkpoint else None
         if restored is not None:
             rows, snapshots = restored
             log(f"resumed from checkpoint after epoch {len(rows)}")
