@@ -1,6 +1,3 @@
-configfile: "config.yaml"
-
-
 report: "workflow/report/workflow.rst"
 
 

@@ -2,7 +2,7 @@
 # Start a throw-away single-node SLURM cluster (with accounting) on this
 # machine, as root, for tests that run `snakemake --executor slurm`.
 #
-#   bash .ci/slurm-up.sh        # ~15 s (+ ~15 s apt-get the first time)
+#   bash .ci/slurm-up.sh        # 3-15 s (+ 10-30 s apt-get on a fresh machine)
 #   bash .ci/slurm-down.sh      # stops exactly the daemons started here
 #
 # Daemons: munged, mariadbd (private datadir, 127.0.0.1:$ACTZOO_SLURM_DBPORT),
@@ -101,7 +101,8 @@ port_busy() {  # port_busy PORT -> listening TCP socket on it?
 for p in 6817 6818 6819 "$DBPORT"; do
     if port_busy "$p"; then
         sleep 2  # sockets of just-stopped daemons may linger briefly
-        port_busy "$p" && die "TCP port $p is already in use by a process not started by this script (slurmctld 6817, slurmd 6818, slurmdbd 6819, mariadb $DBPORT); stop it or set ACTZOO_SLURM_DBPORT"
+        port_busy "$p" && die "TCP port $p is in use by a process not started by this script" \
+            "(slurmctld 6817, slurmd 6818, slurmdbd 6819, mariadb $DBPORT); stop it or set ACTZOO_SLURM_DBPORT"
     fi
 done
 
@@ -179,7 +180,7 @@ if [ "$MEMKILL" = 1 ]; then
 else
     GATHER='JobAcctGatherFrequency=task=30'
 fi
-cat >/etc/slurm/slurm.conf <<CONF
+cat >/etc/slurm/slurm.conf.actzoo-new <<CONF
 # Written by actzoo .ci/slurm-up.sh -- single-node test cluster.
 ClusterName=$CLUSTER
 SlurmctldHost=$NODE(127.0.0.1)
@@ -194,7 +195,9 @@ SlurmdLogFile=$STATE/log/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+# task/affinity (not task/none): the slurm-jobstep plugin runs "srun --cpu-bind=q",
+# which fails with "cluster configuration lacks support for cpu binding" under task/none.
+TaskPlugin=task/affinity
 SwitchType=switch/none
 MpiDefault=none
 LaunchParameters=use_interactive_step
@@ -219,9 +222,10 @@ JobCompType=jobcomp/none
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$REALMEM State=UNKNOWN
 PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 CONF
-chmod 644 /etc/slurm/slurm.conf
+chmod 644 /etc/slurm/slurm.conf.actzoo-new
+mv -f /etc/slurm/slurm.conf.actzoo-new /etc/slurm/slurm.conf  # atomic for running clients
 
-cat >/etc/slurm/slurmdbd.conf <<CONF
+cat >/etc/slurm/slurmdbd.conf.actzoo-new <<CONF
 # Written by actzoo .ci/slurm-up.sh
 AuthType=auth/munge
 DbdHost=localhost
@@ -236,8 +240,9 @@ StorageUser=slurm
 StoragePass=$DBPASS
 StorageLoc=slurm_acct_db
 CONF
-chown slurm:slurm /etc/slurm/slurmdbd.conf
-chmod 600 /etc/slurm/slurmdbd.conf
+chown slurm:slurm /etc/slurm/slurmdbd.conf.actzoo-new
+chmod 600 /etc/slurm/slurmdbd.conf.actzoo-new
+mv -f /etc/slurm/slurmdbd.conf.actzoo-new /etc/slurm/slurmdbd.conf
 chown slurm:slurm "$STATE/run"; chmod 777 "$STATE/run"
 
 # ---------------------------------------------------------------- slurm daemons

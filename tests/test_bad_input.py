@@ -84,7 +84,7 @@ CASES = [
         "n-samples-too-small-for-split",
         tiny(**{"datasets.circles.n_samples": 10, "datasets.circles.validation_fraction": 0.3}),
         "datasets.circles.n_samples",
-        "expected at least 2 of each class in each split",
+        "expected at least 10 rows in each split",
     ),
     case("learning-rate-negative", tiny(**{"training.learning_rate": -0.1}), "training.learning_rate", "minimum"),
     # unknown names

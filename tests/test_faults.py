@@ -298,11 +298,6 @@ def test_yaml_python_tags_in_the_config_run_nothing(tmp_path):
     assert not (directory / "pwned").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Snakemake's configfile: loader evaluates YTE templates when the file sets __use_yte__: true; "
-    "the Snakefile would have to load config.yaml itself with yaml.safe_load (see docs/when-things-go-wrong.md)",
-)
 def test_yte_templates_in_the_config_run_nothing(tmp_path):
     directory = copy_workflow(tmp_path / "run")
     config = (directory / "config.yaml").read_text()

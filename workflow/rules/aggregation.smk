@@ -14,6 +14,7 @@ rule merge_histories:
         provenance="results/provenance.json",
     log:
         "logs/merge_histories.log",
+    localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -44,6 +45,7 @@ rule summarize:
         markdown="results/summary.md",
     log:
         "logs/summarize.log",
+    localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:

@@ -1,15 +1,32 @@
+import os
 import sys
 
+import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version, update_config, validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from actzoo.activations import ActivationError, check_all
-from actzoo.datasets import DatasetError, check_split, generate, read_checked_csv
+from actzoo.datasets import DatasetError, check_split, check_split_sizes, read_checked_csv
 from actzoo.provenance import code_hash
 
 min_version("9.0")
+
+
+def load_default_config(path="config.yaml"):
+    """config.yaml, with --config/--configfile values from the command line on top.
+
+    Read with yaml.safe_load instead of a `configfile:` directive, whose loader
+    runs YTE templates (`__use_yte__: true`): config.yaml never executes code.
+    """
+    if not os.path.exists(path):
+        return
+    with open(path) as handle:
+        merged = yaml.safe_load(handle) or {}
+    update_config(merged, config)
+    config.clear()
+    config.update(merged)
 
 
 def fail(message):
@@ -53,19 +70,20 @@ def check_config():
                 table = read_checked_csv(spec["path"], spec["features"], spec["labels"])
             except DatasetError as error:
                 fail(f"datasets.{name}.path: {error}")
-            key = f"datasets.{name}.path: {spec['path']}"
-            y = table[spec["labels"]].to_numpy()
+            try:
+                y = table[spec["labels"]].to_numpy()
+                check_split(y, spec["validation_fraction"], spec["random_state"])
+            except DatasetError as error:
+                fail(f"datasets.{name}.path: {spec['path']}: {error}")
         else:
-            key = f"datasets.{name}.n_samples"
-            params = {k: v for k, v in spec.items() if k not in ("generator", "validation_fraction", "model")}
-            y = generate(spec["generator"], **params)[1]
-        try:
-            check_split(y, spec["validation_fraction"], spec["random_state"])
-        except DatasetError as error:
-            fail(f"{key}: {error}")
+            try:
+                check_split_sizes(spec["n_samples"], spec["validation_fraction"])
+            except DatasetError as error:
+                fail(f"datasets.{name}.n_samples: {error}")
     return activations
 
 
+load_default_config()
 ACTIVATIONS = check_config()
 DATASETS = list(config["datasets"])
 SEEDS = [int(seed) for seed in config["seeds"]]

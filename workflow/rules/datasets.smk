@@ -5,6 +5,7 @@ rule make_dataset:
         "results/datasets/{dataset}.npz",
     log:
         "logs/make_dataset/{dataset}.log",
+    localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:

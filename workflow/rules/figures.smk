@@ -13,6 +13,7 @@ rule plot_curves:
         svg="results/figures/curves_{dataset}.svg",
     log:
         "logs/plot_curves/{dataset}.log",
+    localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -38,6 +39,7 @@ rule plot_boundaries:
         svg="results/figures/boundaries_{dataset}.svg",
     log:
         "logs/plot_boundaries/{dataset}.log",
+    localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -63,6 +65,7 @@ rule plot_evolution:
         svg="results/figures/evolution_{dataset}.svg",
     log:
         "logs/plot_evolution/{dataset}.log",
+    localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -88,6 +91,7 @@ rule plot_seed_boundaries:
         svg="results/figures/boundaries_seeds_{dataset}.svg",
     log:
         "logs/plot_seed_boundaries/{dataset}.log",
+    localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:
@@ -126,6 +130,7 @@ rule plot_activations:
         svg="results/figures/activations.svg",
     log:
         "logs/plot_activations.log",
+    localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:

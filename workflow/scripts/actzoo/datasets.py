@@ -4,9 +4,12 @@ Every generator returns ``X`` (float32, n x d) and ``y`` (float32, n x k with
 0/1 labels: k = 1 for binary tasks, k > 1 for multi-label tasks).
 """
 
+import math
+
 import numpy as np
-from sklearn.datasets import make_circles, make_moons, make_multilabel_classification
-from sklearn.model_selection import train_test_split
+
+# scikit-learn is imported inside the functions that use it: the Snakefile
+# imports this module at start-up, and a no-op rerun should not pay ~1.3 s.
 
 PLAYGROUND_RADIUS = 5.0  # TensorFlow Playground draws its data on [-5, 5]^2
 XOR_PADDING = 0.3  # Playground pushes xor points this far off the axes
@@ -18,10 +21,14 @@ class DatasetError(ValueError):
 
 def circles(n_samples, factor, noise, random_state):
     """The lesson's dots: an inner disc (label 1) inside a ring (label 0)."""
+    from sklearn.datasets import make_circles
+
     return make_circles(n_samples=n_samples, factor=factor, noise=noise, random_state=random_state)
 
 
 def moons(n_samples, noise, random_state):
+    from sklearn.datasets import make_moons
+
     return make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
 
 
@@ -66,6 +73,8 @@ def spiral(n_samples, noise, random_state):
 
 def sensors(n_samples, n_features, n_labels, max_reading, random_state):
     """The lesson's irrigation machine: integer sensor readings, several on/off outputs."""
+    from sklearn.datasets import make_multilabel_classification
+
     X, y = make_multilabel_classification(
         n_samples=n_samples, n_features=n_features, n_classes=n_labels, random_state=random_state
     )
@@ -131,6 +140,8 @@ def generate(generator, **params):
 
 
 def split(X, y, validation_fraction, random_state):
+    from sklearn.model_selection import train_test_split
+
     X_train, X_val, y_train, y_val = train_test_split(
         X, y, test_size=validation_fraction, random_state=random_state
     )
@@ -138,6 +149,22 @@ def split(X, y, validation_fraction, random_state):
 
 
 MIN_ROWS_PER_CLASS = 2
+MIN_ROWS_PER_SPLIT = 10
+
+
+def check_split_sizes(n_samples, validation_fraction):
+    """Raise DatasetError unless both splits get MIN_ROWS_PER_SPLIT rows.
+
+    The cheap check for generated data (balanced by construction), done
+    without generating it; a user's CSV gets the exact per-class check_split.
+    """
+    n_val = math.ceil(validation_fraction * n_samples)  # as train_test_split rounds
+    n_train = n_samples - n_val
+    if min(n_val, n_train) < MIN_ROWS_PER_SPLIT:
+        raise DatasetError(
+            f"{n_samples} rows with validation_fraction {validation_fraction} leave {n_train} training and "
+            f"{n_val} validation rows; expected at least {MIN_ROWS_PER_SPLIT} rows in each split (use more rows)"
+        )
 
 
 def check_split(y, validation_fraction, random_state):
@@ -146,6 +173,8 @@ def check_split(y, validation_fraction, random_state):
     ``split`` draws its permutation from the row count and ``random_state``
     alone, so splitting the labels here gives exactly the split of the job.
     """
+    from sklearn.model_selection import train_test_split
+
     y = np.asarray(y)
     if y.ndim == 1:
         y = y[:, None]
