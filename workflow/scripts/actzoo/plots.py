@@ -69,16 +69,22 @@ def draw_boundary(ax, xx, yy, probability, X, y):
     ax.set_yticks([])
 
 
+def panel_grid(n, panel_size, max_columns=4):
+    """A figure with ``n`` panels in rows of at most ``max_columns``."""
+    columns = min(n, max_columns)
+    rows = -(-n // columns)
+    width, height = panel_size
+    figure, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return figure, axes
+
+
 def plot_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
     """One panel per activation: the final boundary of the first seed."""
     with np.load(data_path) as data:
         X, y = data["X_val"], data["y_val"]
-    n = len(boundary_paths)
-    columns = min(n, 4)
-    rows = -(-n // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.6 * rows), squeeze=False)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
+    figure, axes = panel_grid(len(boundary_paths), (3.6, 3.6))
     for ax, boundary_path, metrics_path in zip(axes.flat, boundary_paths, metrics_paths):
         run = json.loads(open(metrics_path).read())
         with np.load(boundary_path) as boundary:
@@ -193,12 +199,7 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
         by_activation.setdefault(run["activation"], []).append((run, path))
     seeds = sorted({run["seed"] for run in runs})
     colours = {seed: plt.get_cmap("tab10")(i % 10) for i, seed in enumerate(seeds)}
-    n = len(by_activation)
-    columns = min(n, 4)
-    rows = -(-n // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(3.8 * columns, 4.2 * rows), squeeze=False)
-    for ax in axes.flat[n:]:
-        ax.set_visible(False)
+    figure, axes = panel_grid(len(by_activation), (3.8, 4.2))
     positive = y[:, 0] > 0.5
     for ax, (activation, members) in zip(axes.flat, by_activation.items()):
         ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=10, linewidths=0.8, alpha=0.35)
