@@ -2,6 +2,7 @@
 via .ci/slurm-up.sh), through snakemake-executor-plugin-slurm."""
 
 import copy
+import json
 import shutil
 
 import pytest
@@ -65,3 +66,30 @@ def test_failed_training_is_retried_with_more_memory(tmp_path):
     assert (req_mem_mb(first), req_mem_mb(second)) == (600, 1200)
     assert second["State"] == "COMPLETED"
     assert (directory / "results" / "runs" / "circles" / "tanh" / "seed1" / "history.csv").exists()
+
+
+def test_training_killed_at_its_time_limit_resumes_from_its_checkpoint_on_retry(tmp_path):
+    """Attempt 1 gets a 1-minute time limit for ~2.5 minutes of training: SLURM
+    kills it (TIMEOUT), --retries resubmits it with 31 minutes, and the new job
+    carries on from its last checkpoint instead of epoch 1."""
+    config = copy.deepcopy(TINY_CONFIG)
+    config["datasets"] = {"circles": {"generator": "circles", "n_samples": 2000}}
+    config["activations"], config["seeds"] = ["relu"], [1]
+    config["training"] = {"epochs": 20000, "batch_size": 16, "checkpoint_every": 200, "snapshot_epochs": [1]}
+    directory = copy_workflow(tmp_path / "timeout", config)
+    run = directory / "results" / "runs" / "circles" / "relu" / "seed1"
+    run_snakemake_slurm(
+        directory,
+        str(run.relative_to(directory) / "metrics.json"),
+        "--retries",
+        "1",
+        "--set-resources",
+        "train:runtime=30*attempt-29",
+        timeout=900,
+    )
+    trainings = [job for job in sacct_jobs(directory) if job["Comment"].startswith("rule_train")]
+    assert [job["State"].split()[0] for job in trainings] == ["TIMEOUT", "COMPLETED"]
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["resumed_from_epoch"] > 0
+    assert metrics["epochs"] == 20000
+    assert not (run / ".ckpt").exists()
