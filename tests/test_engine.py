@@ -88,3 +88,17 @@ def test_parameterised_and_custom_activations_save_and_load_safely(tmp_path, cir
         result["model"].save(path)
         loaded = keras.saving.load_model(path, safe_mode=True)
         np.testing.assert_array_equal(loaded(circles["X_val"]).numpy(), result["model"](circles["X_val"]).numpy())
+
+
+def test_every_optimizer_the_schema_allows_exists_in_keras():
+    from pathlib import Path
+
+    import yaml
+
+    from actzoo.models import get_optimizer
+
+    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    names = schema["properties"]["training"]["properties"]["optimizer"]["enum"]
+    for name in names:
+        optimizer = get_optimizer(name, 0.01)
+        assert float(optimizer.learning_rate) == pytest.approx(0.01), name
