@@ -73,8 +73,10 @@ def cluster_ready() -> bool:
 
 
 def start_cluster(timeout: float = 300) -> None:
-    """Run .ci/slurm-up.sh (needs root); raises with its output on failure."""
-    result = subprocess.run(["bash", str(UP)], capture_output=True, text=True, timeout=timeout)
+    """Run .ci/slurm-up.sh (needs root) as .ci/run does, memory limits enforced
+    (the retry test needs a real kill); raises with its output on failure."""
+    env = {**os.environ, "ACTZOO_SLURM_MEMKILL": "1"}
+    result = subprocess.run(["bash", str(UP)], capture_output=True, text=True, timeout=timeout, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"{UP} failed:\n{result.stdout}\n{result.stderr}")
 

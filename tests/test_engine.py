@@ -6,7 +6,7 @@ import pytest
 from actzoo.activations import normalise
 from actzoo.datasets import make_dataset
 
-engine = pytest.importorskip("actzoo.engine")
+from actzoo import engine  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,15 @@ def test_divergence_stops_early_and_is_recorded(circles):
     assert result["diverged"]
     assert result["diverged_epoch"] == len(result["rows"]) < 50
     assert not np.isfinite(result["rows"][-1]).all()
+
+
+def test_snapshots_skip_the_final_epoch_which_the_caller_grids(circles):
+    from actzoo.datasets import boundary_grid
+
+    grid = boundary_grid(circles["X_train"], 10)
+    result = train(circles, "tanh", "compiled", epochs=4, grid=grid, snapshot_epochs=[1, 4, 9])
+    assert sorted(result["snapshots"]) == [1]
+    assert result["snapshots"][1].shape == (10, 10)
 
 
 def test_segment_ends_cover_snapshots_checkpoints_and_end():

@@ -81,7 +81,7 @@ def test_nothing_to_do_on_second_run(tiny_run):
     assert planned_jobs(tiny_run) == {}
 
 
-def test_plot_option_reruns_only_plots(tiny_copy):
+def test_activation_range_reruns_only_the_activation_table_and_figure(tiny_copy):
     config = yaml.safe_load((tiny_copy / "config.yaml").read_text())
     config["figures"]["activation_range"] = 3
     write_config(tiny_copy, config)
@@ -113,6 +113,17 @@ def test_training_option_reruns_training_not_data(tiny_copy):
     config["training"]["threads"] = 2
     write_config(tiny_copy, config)
     assert planned_jobs(tiny_copy) == {}, "threads do not change results, so they trigger nothing"
+
+
+def test_boundary_settings_retrain_only_two_dimensional_data(tiny_copy):
+    """The grids are computed in the training jobs; sensors (20-D) has none."""
+    config = yaml.safe_load((tiny_copy / "config.yaml").read_text())
+    config["figures"]["grid_resolution"] = 25
+    config["training"]["snapshot_epochs"] = [2]
+    write_config(tiny_copy, config)
+    jobs = planned_jobs(tiny_copy)
+    assert jobs["train"] == 4, "circles only: 2 activations x 2 seeds"
+    assert "make_dataset" not in jobs and "plot_curves" in jobs
 
 
 def test_dataset_model_override_reruns_its_training_only(tiny_copy):

@@ -108,6 +108,20 @@ def is_planar(dataset):
     return spec["generator"] in PLANAR_GENERATORS
 
 
+def training_params(wildcards):
+    """config["training"] without what cannot change this dataset's runs:
+    threads never do, and boundary snapshots exist only for 2-D data."""
+    training = {k: v for k, v in config["training"].items() if k != "threads"}
+    if not is_planar(wildcards.dataset):
+        training["snapshot_epochs"] = []
+    return training
+
+
+def grid_resolution(wildcards):
+    """The boundary grid's resolution, for 2-D data only (see training_params)."""
+    return config["figures"]["grid_resolution"] if is_planar(wildcards.dataset) else None
+
+
 def planar_datasets():
     return [d for d in DATASETS if is_planar(d)]
 

@@ -25,9 +25,9 @@ rule train:
         activation=lambda wildcards: ACTIVATIONS[wildcards.activation],
         seed=lambda wildcards: int(wildcards.seed),
         model=model_params,
-        training={k: v for k, v in config["training"].items() if k != "threads"},
+        training=training_params,
         planar=lambda wildcards: is_planar(wildcards.dataset),
-        grid_resolution=config["figures"]["grid_resolution"],
+        grid_resolution=grid_resolution,
         checkpoint_dir=lambda wildcards: f"{run_dir(**wildcards)}/.ckpt",
         code=script_hash("train.py"),
     script:

@@ -211,6 +211,7 @@ def train(
     snapshot_epochs=(),
     checkpoint_dir=None,
     checkpoint_every=0,
+    code="",
     log=print,
 ):
     """Train one seeded model. Returns a dict with the model, history rows,
@@ -219,7 +220,7 @@ def train(
     model, opt = build(activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate)
     initial_sha = weights_sha256(model.weights)
     snapshots = {}
-    wanted = {e for e in snapshot_epochs if 0 < e <= epochs}
+    wanted = {e for e in snapshot_epochs if 0 < e < epochs}  # the caller grids the final model
 
     def snapshot(epoch):
         if grid is not None and epoch in wanted:
@@ -235,8 +236,10 @@ def train(
             settings = dict(
                 activation=activation, seed=seed, hidden_units=list(hidden_units), epochs=epochs,
                 batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate, shuffle=shuffle,
-                snapshot_epochs=sorted(wanted), checkpoint_every=checkpoint_every,
+                snapshot_epochs=sorted(wanted), checkpoint_every=checkpoint_every, code=code,
             )  # fmt: skip
+            # The code hash too: a code edit reruns the job, and the rerun
+            # must not resume from weights the old code produced.
             checkpoint = Checkpoint(checkpoint_dir, fingerprint(data, grid, **settings))
         rows = np.zeros((0, 4), dtype=np.float32)
         restored = checkpoint.load(model, opt, log) if checkpoint else None

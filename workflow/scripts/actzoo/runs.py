@@ -51,6 +51,7 @@ def train_and_save(
         snapshot_epochs=training["snapshot_epochs"],
         checkpoint_dir=checkpoint_dir,
         checkpoint_every=training["checkpoint_every"],
+        code=code,
         log=log,
     )
     seconds = time.perf_counter() - started
