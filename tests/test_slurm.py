@@ -43,6 +43,13 @@ def test_tiny_pipeline_through_the_slurm_profile_matches_a_local_run(tiny_run, t
     assert not any("plot" in job["Comment"] or "summarize" in job["Comment"] for job in jobs), "local rules"
 
 
+def retried_training(directory, target, resources, timeout):
+    """Build ``target`` on SLURM with one retry and ``--set-resources resources``;
+    returns the sacct records of its training submissions, oldest first."""
+    run_snakemake_slurm(directory, target, "--retries", "1", "--set-resources", resources, timeout=timeout)
+    return [job for job in sacct_jobs(directory) if job["Comment"].startswith("rule_train")]
+
+
 def test_failed_training_is_retried_with_more_memory(tmp_path):
     """Attempt 1 asks for less memory than TensorFlow needs (~0.9 GB with the
     job's own snakemake): SLURM kills it, and attempt 2 gets twice as much."""
@@ -50,16 +57,9 @@ def test_failed_training_is_retried_with_more_memory(tmp_path):
     config["datasets"] = {"circles": config["datasets"]["circles"]}
     config["activations"], config["seeds"] = ["tanh"], [1]
     directory = copy_workflow(tmp_path / "retry", config)
-    run_snakemake_slurm(
-        directory,
-        "results/runs/circles/tanh/seed1/metrics.json",
-        "--retries",
-        "1",
-        "--set-resources",
-        "train:mem_mb=600*attempt",
-        timeout=600,
+    trainings = retried_training(
+        directory, "results/runs/circles/tanh/seed1/metrics.json", "train:mem_mb=600*attempt", timeout=600
     )
-    trainings = [job for job in sacct_jobs(directory) if job["Comment"].startswith("rule_train")]
     assert len(trainings) == 2, trainings
     first, second = trainings
     assert first["State"].split()[0] in ("FAILED", "OUT_OF_MEMORY"), first
@@ -78,16 +78,9 @@ def test_training_killed_at_its_time_limit_resumes_from_its_checkpoint_on_retry(
     config["training"] = {"epochs": 20000, "batch_size": 16, "checkpoint_every": 200, "snapshot_epochs": [1]}
     directory = copy_workflow(tmp_path / "timeout", config)
     run = directory / "results" / "runs" / "circles" / "relu" / "seed1"
-    run_snakemake_slurm(
-        directory,
-        str(run.relative_to(directory) / "metrics.json"),
-        "--retries",
-        "1",
-        "--set-resources",
-        "train:runtime=30*attempt-29",
-        timeout=900,
+    trainings = retried_training(
+        directory, str(run.relative_to(directory) / "metrics.json"), "train:runtime=30*attempt-29", timeout=900
     )
-    trainings = [job for job in sacct_jobs(directory) if job["Comment"].startswith("rule_train")]
     assert [job["State"].split()[0] for job in trainings] == ["TIMEOUT", "COMPLETED"]
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["resumed_from_epoch"] > 0

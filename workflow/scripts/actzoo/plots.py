@@ -80,6 +80,21 @@ def panel_grid(n, panel_size, max_columns=4):
     return figure, axes
 
 
+def _blank(ax, message, title=None):
+    """A panel that states why there is nothing to draw (diverged, missing)."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="darkred", wrap=True)
+    ax.set_facecolor("#f4f4f4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+
+
+def _diverged_note(run):
+    epoch = run.get("diverged_epoch")
+    return f"diverged at epoch {epoch}" if epoch is not None else "diverged"
+
+
 def plot_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
     """One panel per activation: the final boundary of the first seed."""
     with np.load(data_path) as data:
@@ -89,10 +104,7 @@ def plot_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
         run = json.loads(open(metrics_path).read())
         with np.load(boundary_path) as boundary:
             if run["diverged"] or not len(boundary["epochs"]):
-                ax.text(0.5, 0.5, f"diverged at epoch {run['diverged_epoch']}", ha="center", transform=ax.transAxes)
-                ax.set_title(f"{run['activation']}: diverged")
-                ax.set_xticks([])
-                ax.set_yticks([])
+                _blank(ax, _diverged_note(run), title=f"{run['activation']}: diverged")
                 continue
             draw_boundary(ax, boundary["xx"], boundary["yy"], boundary["probabilities"][-1], X, y)
         ax.set_title(f"{run['activation']}  val_acc={run['val_accuracy']:.3f}")
@@ -116,21 +128,6 @@ def plot_activations(table, paths):
     axes[0].legend()
     figure.suptitle("The activation zoo")
     save(figure, paths)
-
-
-def _blank(ax, message, title=None):
-    """A panel that states why there is nothing to draw (diverged, missing)."""
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="darkred", wrap=True)
-    ax.set_facecolor("#f4f4f4")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title)
-
-
-def _diverged_note(run):
-    epoch = run.get("diverged_epoch")
-    return f"diverged at epoch {epoch}" if epoch is not None else "diverged"
 
 
 def load_boundary(path):
@@ -216,7 +213,9 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
                 side = "all positive" if np.nanmin(probability) >= 0.5 else "all negative"
                 notes.append(f"seed {seed}: no boundary ({side})")
                 continue
-            ax.contour(boundary["xx"], boundary["yy"], probability, levels=[0.5], colors=[colours[seed]], linewidths=1.6)
+            ax.contour(
+                boundary["xx"], boundary["yy"], probability, levels=[0.5], colors=[colours[seed]], linewidths=1.6
+            )
             handles.append(plt.Line2D([], [], color=colours[seed], lw=1.6, label=f"seed {seed}"))
         if handles:
             ax.legend(handles=handles, fontsize=7, loc="upper right", framealpha=0.7)
