@@ -17,15 +17,16 @@
 #   ACTZOO_SLURM_PARTITION  partition name           (default debug)
 #   ACTZOO_SLURM_DBPORT     private mariadb TCP port (default 23306)
 #   ACTZOO_SLURM_TIMEOUT    seconds to wait for node idle / sacct (default 90)
-#   ACTZOO_SLURM_MEMKILL=1  kill job steps that exceed their --mem
-#                           (JobAcctGatherParams=OverMemoryKill, 1 s polling)
+#   ACTZOO_SLURM_MEMKILL    1 (default): kill job steps that exceed their --mem
+#                           (JobAcctGatherParams=OverMemoryKill, 1 s polling),
+#                           as a real cluster does; 0: memory is not enforced
 set -euo pipefail
 
 STATE=${ACTZOO_SLURM_DIR:-/tmp/actzoo-slurm}
 PARTITION=${ACTZOO_SLURM_PARTITION:-debug}
 DBPORT=${ACTZOO_SLURM_DBPORT:-23306}
 TIMEOUT=${ACTZOO_SLURM_TIMEOUT:-90}
-MEMKILL=${ACTZOO_SLURM_MEMKILL:-0}
+MEMKILL=${ACTZOO_SLURM_MEMKILL:-1}
 CLUSTER=actzoo
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 T0=$(date +%s)

@@ -65,11 +65,49 @@ def test_shuffling_is_seeded_and_changes_the_trajectory(circles):
     assert not np.array_equal(first["rows"], unshuffled["rows"])
 
 
-def test_divergence_stops_early_and_is_recorded(circles):
-    result = train(circles, "linear", "compiled", optimizer="sgd", learning_rate=100.0, epochs=50, hidden_units=[64])
-    assert result["diverged"]
-    assert result["diverged_epoch"] == len(result["rows"]) < 50
-    assert not np.isfinite(result["rows"][-1]).all()
+def history_is_finite_until(rows):
+    """The number of leading history rows whose values are all finite."""
+    finite = [bool(np.isfinite(row).all()) for row in rows]
+    return finite.index(False) if False in finite else len(finite)
+
+
+@pytest.mark.parametrize("engine_name", ["compiled", "keras_fit"])
+def test_divergence_stops_early_and_is_recorded(circles, engine_name):
+    result = train(
+        circles, "linear", engine_name, optimizer="sgd", learning_rate=100.0, epochs=50, hidden_units=[64]
+    )
+    rows = result["rows"]
+    # With sgd at learning rate 100 this model's loss is finite in epoch 1 and
+    # NaN from epoch 2 (the first row is ~4e16): training stops right there.
+    assert history_is_finite_until(rows) == 1
+    assert len(rows) == 2 and np.isnan(rows[1, 0])
+    assert (result["diverged"], result["diverged_epoch"]) == (True, 2)
+
+
+@pytest.mark.parametrize("checkpoint_every", [0, 1])
+def test_divergence_in_the_last_epoch_of_a_segment_stops_training(circles, tmp_path, monkeypatch, checkpoint_every):
+    """The loop also stops at snapshot and checkpoint epochs; a run that first
+    goes non-finite exactly there must not snapshot, checkpoint or train on."""
+    from actzoo.datasets import boundary_grid
+
+    saved = []
+    original_save = engine.Checkpoint.save
+
+    def spy(self, model, optimizer, rows, snapshots):
+        saved.append(np.array(rows))
+        original_save(self, model, optimizer, rows, snapshots)
+
+    monkeypatch.setattr(engine.Checkpoint, "save", spy)
+    result = train(
+        circles, "linear", "compiled", optimizer="sgd", learning_rate=1e4, epochs=5, hidden_units=[64],
+        grid=boundary_grid(circles["X_train"], 10), snapshot_epochs=[1],
+        checkpoint_dir=tmp_path / "ckpt", checkpoint_every=checkpoint_every,
+    )  # fmt: skip
+    rows = result["rows"]
+    assert len(rows) == 1 and not np.isfinite(rows[0]).all(), "the history ends at the first non-finite row"
+    assert (result["diverged"], result["diverged_epoch"]) == (True, 1)
+    assert result["snapshots"] == {}, "no snapshot of the non-finite model"
+    assert saved == [], "no checkpoint of the non-finite model"
 
 
 def test_snapshots_skip_the_final_epoch_which_the_caller_grids(circles):

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import REPO, TINY_CONFIG, copy_workflow
-from slurm_cluster import req_mem_mb, require_cluster, run_snakemake_slurm, sacct_jobs
+from slurm_cluster import enforces_memory, req_mem_mb, require_cluster, run_snakemake_slurm, sacct_jobs
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -53,6 +53,8 @@ def retried_training(directory, target, resources, timeout):
 def test_failed_training_is_retried_with_more_memory(tmp_path):
     """Attempt 1 asks for less memory than TensorFlow needs (~0.9 GB with the
     job's own snakemake): SLURM kills it, and attempt 2 gets twice as much."""
+    if not enforces_memory():
+        pytest.skip("this SLURM cluster does not enforce --mem (no OverMemoryKill); .ci/slurm-up.sh enforces it")
     config = copy.deepcopy(TINY_CONFIG)
     config["datasets"] = {"circles": config["datasets"]["circles"]}
     config["activations"], config["seeds"] = ["tanh"], [1]

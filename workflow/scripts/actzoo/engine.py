@@ -253,25 +253,36 @@ def train(
                 continue
             new = loop.epochs(start, end)
             rows = np.concatenate([rows, new])
-            if len(new) < end - start:
-                break  # diverged: the loop stopped at the first non-finite loss
+            if first_non_finite(rows) is not None:
+                # Diverged, possibly in the segment's last epoch: no snapshot
+                # or checkpoint of non-finite weights, and no more training.
+                break
             snapshot(end)
             if checkpoint and end < epochs:
                 checkpoint.save(model, opt, rows, snapshots)
         if checkpoint:
             checkpoint.remove()
 
-    diverged = bool(len(rows) and not np.all(np.isfinite(rows[-1])))
+    diverged_epoch = first_non_finite(rows)
+    if diverged_epoch is not None:
+        rows = rows[:diverged_epoch]
+        snapshots = {e: grid for e, grid in snapshots.items() if e < diverged_epoch}
     return {
         "model": model,
         "rows": rows,
         "snapshots": snapshots,
         "initial_weights_sha256": initial_sha,
         "final_weights_sha256": weights_sha256(model.weights),
-        "diverged": diverged,
-        "diverged_epoch": int(len(rows)) if diverged else None,
+        "diverged": diverged_epoch is not None,
+        "diverged_epoch": diverged_epoch,
         "resumed_from_epoch": resumed_from,
     }
+
+
+def first_non_finite(rows):
+    """The 1-based epoch of the first history row holding NaN or inf, or None."""
+    bad = ~np.isfinite(rows).all(axis=1)
+    return int(np.argmax(bad)) + 1 if bad.any() else None
 
 
 def history_table(rows):
