@@ -304,8 +304,15 @@ def test_yte_templates_in_the_config_run_nothing(tmp_path):
     (directory / "config.yaml").write_text(
         "__use_yte__: true\n" + config + "?if __import__('pathlib').Path('pwned').touch() is None:\n  statistics: {}\n"
     )
-    run(directory, "--dry-run")
+    result = run(directory, "--dry-run")
+    assert result.returncode != 0, "the template's keys are unknown config keys"
+    assert "actzoo: config error:" in result.stderr and "unknown key" in result.stderr, result.stderr[-3000:]
     assert not (directory / "pwned").exists()
+
+    # The control: the same file, handed to Snakemake's own loader as a file
+    # the user trusts (--configfile), is a template that does run.
+    run(directory, "--dry-run", "--configfile", "config.yaml")
+    assert (directory / "pwned").exists(), "the template is valid YTE: what stopped it above is actzoo's loader"
 
 
 # -- concurrency -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The conda environments pin the same versions as requirements.txt."""
 
+import re
 from pathlib import Path
 
 import yaml
@@ -29,8 +30,33 @@ def test_conda_envs_agree_with_requirements():
             assert required.get(name) == version, f"{env.name}: {name}=={version} vs requirements.txt"
 
 
+def rule_blocks():
+    """(file, rule name, the rule's text) for every rule in the rule files."""
+    for path in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        parts = re.split(r"^rule (\w+):$", path.read_text(), flags=re.MULTILINE)
+        for name, body in zip(parts[1::2], parts[2::2]):
+            yield path, name, body
+
+
 def test_every_rule_names_an_existing_env():
-    for rules in (REPO / "workflow" / "rules").glob("*.smk"):
-        for line in rules.read_text().splitlines():
-            if line.strip().startswith('"../../envs/'):
-                assert (rules.parent / line.strip().strip('"')).resolve().exists(), line
+    blocks = list(rule_blocks())
+    assert len(blocks) >= 9, [name for _, name, _ in blocks]
+    for path, name, body in blocks:
+        env = re.search(r"^\s+conda:\s*\n\s+\"([^\"]+)\"", body, flags=re.MULTILINE)
+        assert env, f"rule {name} in {path.name} has no conda: environment"
+        assert (path.parent / env.group(1)).resolve().is_file(), f"rule {name}: {env.group(1)} does not exist"
+
+
+def test_every_script_rule_carries_the_hash_of_its_script():
+    """Without `code=script_hash(...)` of its own script, a rule's code edits
+    would silently rerun nothing (see the README's "Reruns")."""
+    scripts = 0
+    for path, name, body in rule_blocks():
+        script = re.search(r"^\s+script:\s*\n\s+\"\.\./scripts/([^\"]+)\"", body, flags=re.MULTILINE)
+        if not script:
+            continue
+        scripts += 1
+        assert (REPO / "workflow" / "scripts" / script.group(1)).is_file(), f"rule {name}: {script.group(1)}"
+        expected = f'code=script_hash("{script.group(1)}")'
+        assert expected in body.replace(" ", ""), f"rule {name} in {path.name} lacks {expected}"
+    assert scripts >= 9
