@@ -96,11 +96,12 @@ def run_job(directory, threads):
     reader = threading.Thread(target=lambda: lines.extend(child.stdout), daemon=True)
     reader.start()
     while reader.is_alive():
+        before = time.perf_counter()
         try:
             times = process.cpu_times()
         except psutil.Error:
             break
-        samples.append((time.perf_counter(), times.user + times.system))
+        samples.append((before, time.perf_counter(), times.user + times.system))
         if any(line.startswith("END") for line in lines):
             break
         time.sleep(SAMPLE)
@@ -120,12 +121,18 @@ def run_job(directory, threads):
 
 
 def peak_cores(samples):
-    """Highest CPU-seconds per second over any window of at least WINDOW seconds."""
+    """Highest CPU-seconds per second over any window of at least WINDOW seconds.
+
+    Each sample is (clock before, clock after, CPU time read in between). The
+    window runs from the first reading's "before" to the second's "after": the
+    longest it can have been, so a sampler delayed by a busy machine can make
+    the peak look lower, never higher than it was.
+    """
     peak = 0.0
-    for i, (t0, c0) in enumerate(samples):
-        for t1, c1 in samples[i + 1 :]:
-            if t1 - t0 >= WINDOW:
-                peak = max(peak, (c1 - c0) / (t1 - t0))
+    for i, (start, _, c0) in enumerate(samples):
+        for _, end, c1 in samples[i + 1 :]:
+            if end - start >= WINDOW:
+                peak = max(peak, (c1 - c0) / (end - start))
                 break
     return peak
 

@@ -1,14 +1,7 @@
-import os
-import sys
+from actzoo.logs import to_log
 
-# Python's and TensorFlow's C++ messages both go to the job's log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-os.dup2(sys.stderr.fileno(), 2)
+to_log(snakemake.log[0])
 
-import numpy as np
+from actzoo.datasets import write_dataset  # noqa: E402
 
-from actzoo.datasets import make_dataset
-
-spec = dict(snakemake.params.spec)
-data = make_dataset(spec.pop("generator"), spec.pop("validation_fraction"), spec.pop("random_state"), **spec)
-np.savez(snakemake.output[0], **data)
+write_dataset(spec=snakemake.params.spec, path=snakemake.output[0])

@@ -1,16 +1,13 @@
-import os
-import sys
+from actzoo.logs import to_log
 
-# Python's and TensorFlow's C++ messages both go to the job's log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-os.dup2(sys.stderr.fileno(), 2)
+to_log(snakemake.log[0])
 
-import json
+from actzoo.aggregate import write_tables  # noqa: E402
 
-from actzoo.aggregate import merge_histories, provenance, read_metrics, runs_table
-
-metrics = read_metrics(snakemake.input.metrics)
-merge_histories(snakemake.input.histories, metrics).to_csv(snakemake.output.histories, index=False)
-runs_table(metrics).to_csv(snakemake.output.runs, index=False)
-with open(snakemake.output.provenance, "w") as handle:
-    json.dump(provenance(metrics), handle, indent=2, sort_keys=True)
+write_tables(
+    history_paths=snakemake.input.histories,
+    metrics_paths=snakemake.input.metrics,
+    histories=snakemake.output.histories,
+    runs=snakemake.output.runs,
+    provenance=snakemake.output.provenance,
+)

@@ -1,13 +1,7 @@
-import os
-import sys
+from actzoo.logs import to_log
 
-# Python's and TensorFlow's C++ messages both go to the job's log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-os.dup2(sys.stderr.fileno(), 2)
+to_log(snakemake.log[0])
 
-import numpy as np
+from actzoo.plots import plot_activations  # noqa: E402
 
-from actzoo.plots import plot_activations
-
-with np.load(snakemake.input[0]) as table:
-    plot_activations(dict(table), snakemake.output)
+plot_activations(table_path=snakemake.input[0], paths=snakemake.output)

@@ -1,16 +1,13 @@
-import os
-import sys
+from actzoo.logs import to_log
 
-# Python's and TensorFlow's C++ messages both go to the job's log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-os.dup2(sys.stderr.fileno(), 2)
+to_log(snakemake.log[0])
 
-from actzoo.plots import plot_boundaries
+from actzoo.plots import plot_boundaries  # noqa: E402
 
 plot_boundaries(
-    snakemake.input.data,
-    snakemake.input.boundaries,
-    snakemake.input.metrics,
-    snakemake.params.dataset,
-    snakemake.output,
+    data_path=snakemake.input.data,
+    boundary_paths=snakemake.input.boundaries,
+    metrics_paths=snakemake.input.metrics,
+    dataset=snakemake.params.dataset,
+    paths=snakemake.output,
 )

@@ -1,11 +1,12 @@
-import os
-import sys
+from actzoo.logs import to_log
 
-# Python's and TensorFlow's C++ messages both go to the job's log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-os.dup2(sys.stderr.fileno(), 2)
+to_log(snakemake.log[0])
 
-from actzoo.plots import load_runs, plot_curves
+from actzoo.plots import plot_curves  # noqa: E402
 
-table = load_runs(snakemake.input.histories, snakemake.input.metrics)
-plot_curves(table, snakemake.params.dataset, snakemake.output)
+plot_curves(
+    history_paths=snakemake.input.histories,
+    metrics_paths=snakemake.input.metrics,
+    dataset=snakemake.params.dataset,
+    paths=snakemake.output,
+)

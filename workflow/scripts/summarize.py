@@ -1,23 +1,15 @@
-import os
-import sys
+from actzoo.logs import to_log
 
-# Python's and TensorFlow's C++ messages both go to the job's log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-os.dup2(sys.stderr.fileno(), 2)
+to_log(snakemake.log[0])
 
-import pandas as pd
+from actzoo.stats import write_summary  # noqa: E402
 
-from actzoo.stats import markdown, summarize
-
-params = snakemake.params
-summary, comparisons = summarize(
-    pd.read_csv(snakemake.input.histories),
-    pd.read_csv(snakemake.input.runs),
-    threshold=params.accuracy_threshold,
-    alpha=params.alpha,
+write_summary(
+    histories_path=snakemake.input.histories,
+    runs_path=snakemake.input.runs,
+    threshold=snakemake.params.accuracy_threshold,
+    alpha=snakemake.params.alpha,
+    summary=snakemake.output.summary,
+    comparisons=snakemake.output.comparisons,
+    markdown_path=snakemake.output.markdown,
 )
-summary.to_csv(snakemake.output.summary, index=False)
-comparisons.to_csv(snakemake.output.comparisons, index=False)
-# The Snakefile's onsuccess handler prints this table at the end of the run.
-with open(snakemake.output.markdown, "w") as handle:
-    handle.write(markdown(summary, params.accuracy_threshold, comparisons))

@@ -1,12 +1,7 @@
-import os
-import sys
+from actzoo.logs import to_log
 
-# Python's and TensorFlow's C++ messages both go to the job's log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-os.dup2(sys.stderr.fileno(), 2)
+to_log(snakemake.log[0])
 
-import numpy as np
+from actzoo.models import write_tabulation  # noqa: E402 -- imports TensorFlow
 
-from actzoo.models import tabulate
-
-np.savez(snakemake.output[0], **tabulate(snakemake.params.activations, snakemake.params.x_range))
+write_tabulation(activations=snakemake.params.activations, x_range=snakemake.params.x_range, path=snakemake.output[0])

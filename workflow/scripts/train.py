@@ -1,25 +1,24 @@
-import os
 import sys
 
-# Python's and TensorFlow's C++ messages both go to the job's log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
-os.dup2(sys.stderr.fileno(), 2)
+from actzoo.logs import to_log
 
-from actzoo.runs import train_and_save
+to_log(snakemake.log[0])
+
+from actzoo.runs import train_and_save  # noqa: E402 -- imports TensorFlow
 
 params = snakemake.params
 train_and_save(
-    snakemake.input.data,
-    dict(snakemake.output.items()),
-    params.dataset,
-    params.activation,
-    params.seed,
-    params.model,
-    params.training,
-    params.planar,
-    params.grid_resolution,
-    params.checkpoint_dir,
-    params.code,
+    data_path=snakemake.input.data,
+    outputs=dict(snakemake.output.items()),
+    dataset=params.dataset,
+    activation=params.activation,
+    seed=params.seed,
+    model=params.model,
+    training=params.training,
+    planar=params.planar,
+    grid_resolution=params.grid_resolution,
+    checkpoint_dir=params.checkpoint_dir,
+    code=params.code,
     threads=snakemake.threads,
     log=lambda message: print(message, file=sys.stderr),
 )

@@ -1,6 +1,7 @@
 """Merge per-run histories and metrics into tables (no TensorFlow here)."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -22,8 +23,20 @@ RUN_COLUMNS = [
 ]
 
 
+def write_tables(history_paths, metrics_paths, histories, runs, provenance):
+    """The merged tables of every run: histories.csv, runs.csv, provenance.json."""
+    metrics = read_metrics(metrics_paths)
+    merge_histories(history_paths, metrics).to_csv(histories, index=False)
+    runs_table(metrics).to_csv(runs, index=False)
+    Path(provenance).write_text(json.dumps(provenance_of(metrics), indent=2, sort_keys=True))
+
+
+def read_json(path):
+    return json.loads(Path(path).read_text())
+
+
 def read_metrics(paths):
-    return [json.loads(open(path).read()) for path in paths]
+    return [read_json(path) for path in paths]
 
 
 def merge_histories(history_paths, metrics):
@@ -44,7 +57,7 @@ def runs_table(metrics):
     return pd.DataFrame([{column: run.get(column) for column in RUN_COLUMNS} for run in metrics])
 
 
-def provenance(metrics):
+def provenance_of(metrics):
     """Which code, libraries and hyper-parameters produced the tables."""
     unique = lambda key: sorted({json.dumps(run[key], sort_keys=True) for run in metrics})  # noqa: E731
     return {

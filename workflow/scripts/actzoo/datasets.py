@@ -203,6 +203,13 @@ def make_dataset(generator, validation_fraction, random_state, **params):
     return split(X, y, validation_fraction, random_state)
 
 
+def write_dataset(spec, path):
+    """Make the dataset ``spec`` describes (a config entry) and save it as .npz."""
+    params = {k: v for k, v in spec.items() if k not in ("generator", "validation_fraction", "random_state")}
+    data = make_dataset(spec["generator"], spec["validation_fraction"], spec["random_state"], **params)
+    np.savez(path, **data)
+
+
 def boundary_grid(X, resolution, margin=0.1):
     """A square grid covering the 2-D points ``X`` with a relative margin."""
     low, high = X.min(axis=0), X.max(axis=0)

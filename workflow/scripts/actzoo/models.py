@@ -87,3 +87,9 @@ def tabulate(specs, x_range, n_points=401):
         table[f"{label}.value"] = y.numpy()
         table[f"{label}.derivative"] = tape.gradient(y, x).numpy()
     return table
+
+
+def write_tabulation(activations, x_range, path):
+    import numpy as np
+
+    np.savez(path, **tabulate(activations, x_range))

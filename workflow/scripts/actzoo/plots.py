@@ -1,7 +1,5 @@
 """Figures, drawn from saved tables and grids: no TensorFlow here."""
 
-import json
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,6 +7,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
+from actzoo.aggregate import read_json, read_metrics  # noqa: E402
 
 # Deterministic SVG ids and no timestamp, so identical figures are identical files.
 matplotlib.rcParams["svg.hashsalt"] = "actzoo"
@@ -25,17 +25,18 @@ def load_runs(history_paths, metrics_paths):
     """One frame of all histories with dataset/activation/seed/diverged columns."""
     frames = []
     for history, metrics in zip(history_paths, metrics_paths, strict=True):
-        run = json.loads(open(metrics).read())
+        run = read_json(metrics)
         frame = pd.read_csv(history)
         frame["activation"], frame["seed"], frame["diverged"] = run["activation"], run["seed"], run["diverged"]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
-def plot_curves(table, dataset, paths):
+def plot_curves(history_paths, metrics_paths, dataset, paths):
     """The lesson's plot: validation loss and accuracy per epoch, one line per
     activation (mean over seeds) with a min-max band. Diverged seeds are left out
     of the band and counted in the legend."""
+    table = load_runs(history_paths, metrics_paths)
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
     for activation, runs in table.groupby("activation", sort=False):
         diverged = runs.loc[runs["diverged"], "seed"].nunique()
@@ -99,21 +100,24 @@ def plot_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
     """One panel per activation: the final boundary of the first seed."""
     with np.load(data_path) as data:
         X, y = data["X_val"], data["y_val"]
+    runs = read_metrics(metrics_paths)
     figure, axes = panel_grid(len(boundary_paths), (3.6, 3.6))
-    for ax, boundary_path, metrics_path in zip(axes.flat, boundary_paths, metrics_paths):
-        run = json.loads(open(metrics_path).read())
+    for ax, boundary_path, run in zip(axes.flat, boundary_paths, runs):
         with np.load(boundary_path) as boundary:
             if run["diverged"] or not len(boundary["epochs"]):
                 _blank(ax, _diverged_note(run), title=f"{run['activation']}: diverged")
                 continue
             draw_boundary(ax, boundary["xx"], boundary["yy"], boundary["probabilities"][-1], X, y)
         ax.set_title(f"{run['activation']}  val_acc={run['val_accuracy']:.3f}")
-    figure.suptitle(f"{dataset}: decision boundaries (seed {run['seed']})")
+    seeds = ", ".join(str(seed) for seed in sorted({run["seed"] for run in runs}))
+    figure.suptitle(f"{dataset}: decision boundaries (seed {seeds})")
     save(figure, paths)
 
 
-def plot_activations(table, paths):
+def plot_activations(table_path, paths):
     """The activation zoo: each activation and its derivative."""
+    with np.load(table_path) as saved:
+        table = dict(saved)
     labels = [key[: -len(".value")] for key in table if key.endswith(".value")]
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
     x = table["x"]
@@ -152,7 +156,7 @@ def plot_evolution(data_path, boundary_paths, metrics_paths, dataset, paths):
     reach with finite weights are marked instead of drawn."""
     with np.load(data_path) as data:
         X, y = data["X_val"], data["y_val"]
-    metrics = [json.loads(open(path).read()) for path in metrics_paths]
+    metrics = read_metrics(metrics_paths)
     boundaries = [load_boundary(path) for path in boundary_paths]
     columns, final = evolution_epochs(boundaries, metrics)
     rows = len(boundaries)
@@ -190,7 +194,7 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
     one panel per activation. Diverged seeds are listed, not drawn."""
     with np.load(data_path) as data:
         X, y = data["X_val"], data["y_val"]
-    runs = [json.loads(open(path).read()) for path in metrics_paths]
+    runs = read_metrics(metrics_paths)
     by_activation = {}
     for run, path in zip(runs, boundary_paths, strict=True):
         by_activation.setdefault(run["activation"], []).append((run, path))

@@ -355,3 +355,14 @@ def markdown(summary, threshold, comparisons=None):
         "Diverged runs are counted, not averaged."
     )
     return "\n".join(lines) + "\n"
+
+
+def write_summary(histories_path, runs_path, threshold, alpha, summary, comparisons, markdown_path):
+    """summary.csv, comparisons.csv and the markdown table printed at the end of a run."""
+    summary_table, comparison_table = summarize(
+        pd.read_csv(histories_path), pd.read_csv(runs_path), threshold=threshold, alpha=alpha
+    )
+    summary_table.to_csv(summary, index=False)
+    comparison_table.to_csv(comparisons, index=False)
+    with open(markdown_path, "w") as handle:
+        handle.write(markdown(summary_table, threshold, comparison_table))
