@@ -1,16 +1,20 @@
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+# The workflow-copy and job-stats helpers are shared with the benchmark.
+sys.path.insert(0, str(REPO / "benchmarks"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import harness  # noqa: E402
+
+write_config = harness.write_config
 
 # A config small enough for an end-to-end run in seconds: two data sets (one
 # 2-D, one multi-label), two activations, two seeds, a few epochs.
@@ -29,26 +33,20 @@ TINY_CONFIG = {
 
 def copy_workflow(destination, config=None):
     """A private copy of the workflow (so tests may edit its code) with ``config``."""
-    destination = Path(destination)
-    destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "Snakefile", destination)
-    for folder in ("workflow", "envs", "profiles/default"):
-        shutil.copytree(
-            REPO / folder, destination / folder, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
-        )
-    write_config(destination, config or TINY_CONFIG)
-    return destination
-
-
-def write_config(directory, config):
-    (Path(directory) / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    return harness.copy_workflow(destination, config or TINY_CONFIG)
 
 
 def snakemake(directory, *args, timeout=900, check=True, env=None):
     """Run snakemake in ``directory``; returns the CompletedProcess."""
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    command = harness.snakemake_command("--cores", "2", *args)
     result = subprocess.run(
-        command, cwd=directory, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+        command,
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,  # a failure is reported below, with Snakemake's output
     )
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
@@ -61,12 +59,8 @@ def planned_jobs(directory, *args):
     output = result.stdout + result.stderr
     if "Nothing to be done" in output:
         return {}
-    table = output.split("Job stats:", 1)[1]
-    counts = {}
-    for line in table.splitlines():
-        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
-        if match and match.group(1) != "total":
-            counts[match.group(1)] = int(match.group(2))
+    counts = harness.job_stats(output)
+    counts.pop("total", None)
     return counts
 
 

@@ -1,0 +1,61 @@
+"""Helpers shared by the benchmark (``benchmarks/run.py``) and the test suite (``tests/conftest.py``).
+
+Both run Snakemake in a private copy of the workflow and read how many jobs it
+ran or planned from its "Job stats" table; keeping one copy of each keeps them
+in step when the workflow's layout or Snakemake's output changes.
+"""
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+# What a run needs besides the Snakefile. envs/: the rules' conda: directives point
+# there, and Snakemake reads those files even without --sdm conda. profiles/default:
+# the workflow profile Snakemake loads by itself.
+WORKFLOW_FOLDERS = ("workflow", "envs", "profiles/default")
+
+
+def copy_workflow(destination, config):
+    """A private copy of the workflow in ``destination`` (no results, no .snakemake) with ``config``."""
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "Snakefile", destination)
+    for folder in WORKFLOW_FOLDERS:
+        shutil.copytree(
+            REPO / folder, destination / folder, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+        )
+    write_config(destination, config)
+    return destination
+
+
+def write_config(directory, config):
+    (Path(directory) / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def snakemake_command(*args):
+    """Snakemake of this interpreter, so a run never picks up another installation from PATH."""
+    return [sys.executable, "-m", "snakemake", *args]
+
+
+def job_stats(output):
+    """``{rule: count}``, ``"total"`` included, from the first "Job stats" table in Snakemake's output.
+
+    Raises ValueError when the output has no such table: Snakemake prints none when it
+    has nothing to do or stops early, and a caller counting jobs must not read that as zero.
+    """
+    if "Job stats:" not in output:
+        raise ValueError(f"no 'Job stats:' table in Snakemake's output:\n{output[-3000:]}")
+    counts = {}
+    for line in output.split("Job stats:", 1)[1].splitlines():
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if match:
+            counts[match.group(1)] = int(match.group(2))
+        elif counts and not line.strip():
+            # The table ends at the first blank line; a dry run prints it a second time at the end.
+            break
+    return counts
