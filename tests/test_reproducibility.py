@@ -66,12 +66,17 @@ def read_run(directory, dataset, activation, seed):
 
 @pytest.mark.slow
 def test_results_are_bit_identical_across_processes_and_thread_counts(tiny_run, tmp_path):
-    """A second run in fresh processes, each job with 2 TensorFlow threads
-    instead of 1, gives byte-identical run files and merged tables."""
+    """A second run, each job in its own process (no warm worker) and with 2
+    TensorFlow threads instead of 1, gives byte-identical run files and
+    merged tables."""
     config = copy.deepcopy(TINY_CONFIG)
     config["training"]["threads"] = 2
     other = copy_workflow(tmp_path / "threads2", config)
-    snakemake(other, "--cores", "2")
+    snakemake(other, "--cores", "2", env={"ACTZOO_WORKER": "0"})
+    for log in (tiny_run / "logs" / "train").rglob("*.log"):
+        assert "in warm worker process" in log.read_text(), log
+    for log in (other / "logs" / "train").rglob("*.log"):
+        assert "ACTZOO_WORKER=0: running actzoo.runs:train_and_save in the job's own process" in log.read_text()
     runs = sorted(p.relative_to(tiny_run) for p in (tiny_run / "results" / "runs").glob("*/*/seed*"))
     assert len(runs) == 8
     for run in runs:
@@ -143,3 +148,17 @@ def test_between_workflow_cache(tmp_path):
     assert len({p.name[:64] for p in cache.iterdir()}) == 5
     _, metrics = read_run(second, "circles", "tanh", 1)
     assert metrics["epochs"] == 5
+
+
+def test_checkpoint_every_retrains_nothing_but_reaches_the_training_job(tiny_copy):
+    """Like threads: how often a job saves its checkpoint changes no result,
+    so changing it plans no job; a job that does run is given the new value."""
+    config = yaml.safe_load((tiny_copy / "config.yaml").read_text())
+    config["training"]["checkpoint_every"] = 3
+    write_config(tiny_copy, config)
+    assert planned_jobs(tiny_copy) == {}
+    run = tiny_copy / "results/runs/circles/tanh/seed1"
+    history = (run / "history.csv").read_bytes()
+    snakemake(tiny_copy, "--force", str(run.relative_to(tiny_copy) / "metrics.json"))
+    assert json.loads((run / "metrics.json").read_text())["hyperparameters"]["training"]["checkpoint_every"] == 3
+    assert (run / "history.csv").read_bytes() == history

@@ -2,6 +2,9 @@ from actzoo.logs import to_log
 
 to_log(snakemake.log[0])
 
-from actzoo.models import write_tabulation  # noqa: E402 -- imports TensorFlow
+from actzoo.worker import call  # noqa: E402 -- no TensorFlow: a warm worker has it imported
 
-write_tabulation(activations=snakemake.params.activations, x_range=snakemake.params.x_range, path=snakemake.output[0])
+call(
+    "actzoo.models:write_tabulation",
+    dict(activations=snakemake.params.activations, x_range=snakemake.params.x_range, path=snakemake.output[0]),
+)

@@ -3,14 +3,17 @@
 import ast
 import hashlib
 import platform
+import re
 from importlib import metadata
 from pathlib import Path
 
+FUNCTION_REFERENCE = re.compile(r"^(\w+(?:\.\w+)*):\w+$")
 PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-learn", "pandas", "scipy", "matplotlib")
 
 
 def local_modules(script, package="actzoo"):
-    """The script and every ``package`` module it imports, directly or not."""
+    """The script and every ``package`` module it imports, directly or not,
+    or names in a "module:function" string (a function run by a warm worker)."""
     root = Path(script).resolve().parent
     seen, todo = set(), [Path(script).resolve()]
     while todo:
@@ -24,6 +27,11 @@ def local_modules(script, package="actzoo"):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                # "actzoo.runs:train_and_save": a function a warm worker runs
+                # for the script (actzoo.worker.call) is the script's code too.
+                reference = FUNCTION_REFERENCE.match(node.value)
+                names = [reference.group(1)] if reference and reference.group(1).startswith(package) else []
             for name in names:
                 if name == package or name.startswith(package + "."):
                     module = root.joinpath(*name.split("."))

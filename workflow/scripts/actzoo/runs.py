@@ -1,5 +1,6 @@
 """One training job: read a dataset, train, write the run's files."""
 
+import sys
 import time
 
 import numpy as np
@@ -22,13 +23,15 @@ def train_and_save(
     checkpoint_dir,
     code,
     threads=1,
-    log=print,
+    log=None,
 ):
     """Train one (dataset, activation, seed) run and write ``outputs``.
 
     ``outputs`` maps history/metrics/model/boundary to paths. Everything but
     ``train_seconds`` in metrics.json is a pure function of the inputs.
+    Messages go to ``log``, by default stderr (the job's log).
     """
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     engine.configure_threads(threads)
     with np.load(data_path) as npz:
         data = {k: npz[k] for k in ("X_train", "y_train", "X_val", "y_val")}

@@ -1,0 +1,317 @@
+"""Warm workers (actzoo.worker): a job's function runs in a fresh child of a
+worker that imported TensorFlow once. These tests drive real workers from
+real job processes; a private copy of the package lets them edit its code.
+The end-to-end guarantees (identical results, kill and resume, no orphans
+after snakemake) are in test_reproducibility.py and test_faults.py."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from actzoo import worker
+from conftest import REPO
+
+# A function the copied package gains, reporting where and how it ran.
+PROBE = '''
+
+def probe(path, seconds=0):
+    """Test probe (tests/test_worker.py)."""
+    import json, os, time
+    from pathlib import Path
+
+    Path(path + ".started").write_text(str(os.getpid()))
+    time.sleep(seconds)
+    Path(path).write_text(json.dumps({
+        "version": VERSION, "pid": os.getpid(), "worker": os.getppid(), "cwd": os.getcwd(),
+        "variable": os.environ.get("ACTZOO_TEST_VARIABLE"),
+    }))
+    print("probe wrote", path, flush=True)
+    return {"answer": 42}
+'''
+
+JOB = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from actzoo.worker import call
+result = call(sys.argv[2], json.loads(sys.argv[3]), owner=int(sys.argv[4]))
+print("result", json.dumps(result), flush=True)
+"""
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch):
+    """A private copy of workflow/scripts with a probe; workers in a private directory."""
+    scripts = tmp_path / "scripts"
+    shutil.copytree(REPO / "workflow" / "scripts", scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    set_version(scripts, "one")
+    monkeypatch.setenv("ACTZOO_WORKER_DIR", str(tmp_path / "sockets"))
+    monkeypatch.setenv("ACTZOO_WORKER_IDLE", "60")
+    yield scripts
+    for pid in workers_of(scripts):
+        os.kill(pid, signal.SIGKILL)
+
+
+def set_version(scripts, version):
+    logs = scripts / "actzoo" / "logs.py"
+    text = (REPO / "workflow" / "scripts" / "actzoo" / "logs.py").read_text()
+    logs.write_text(text + f"\nVERSION = {version!r}\n" + PROBE)
+
+
+def workers_of(scripts):
+    """PIDs of the live worker processes serving code from ``scripts``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().decode(errors="replace").split("\0")
+            state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z" and len(argv) > 3 and argv[2] == worker.SERVE and str(scripts) in argv[4]:
+            found.append(int(cmdline.parent.name))
+    return found
+
+
+def job(scripts, directory, path, owner=None, seconds=0, env=None, wait=True):
+    """A job process calling the probe through actzoo.worker.call."""
+    directory.mkdir(exist_ok=True)
+    arguments = json.dumps({"path": str(path), "seconds": seconds})
+    process = subprocess.Popen(
+        [sys.executable, "-c", JOB, str(scripts), "actzoo.logs:probe", arguments, str(owner or os.getpid())],
+        cwd=directory,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    if not wait:
+        return process
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr[-3000:]
+    return json.loads(Path(path).read_text()), stdout, stderr
+
+
+def wait_until(condition, timeout=60):
+    """Poll ``condition`` until it holds; False if it never does in ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def pid_gone(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"
+
+
+# -- identity and privacy, in-process ----------------------------------------------------
+
+
+def test_the_key_covers_code_interpreter_environment_slurm_job_and_run(tmp_path, monkeypatch):
+    for name in [n for n in os.environ if n.startswith(worker.IMPORT_ENV_PREFIXES) or n in worker.IMPORT_ENV_NAMES]:
+        monkeypatch.delenv(name)
+    base = worker.key_of(worker.identity(owner=100))
+    assert worker.key_of(worker.identity(owner=100)) == base
+    assert worker.key_of(worker.identity(owner=101)) != base, "one worker per snakemake run"
+    for name, value in [("TF_ENABLE_ONEDNN_OPTS", "0"), ("KERAS_BACKEND", "jax"), ("CUDA_VISIBLE_DEVICES", "")]:
+        with monkeypatch.context() as patch:
+            patch.setenv(name, value)
+            assert worker.key_of(worker.identity(owner=100)) != base, name
+    with monkeypatch.context() as patch:
+        patch.setenv("SLURM_JOB_ID", "1234")
+        assert worker.key_of(worker.identity(owner=100)) != base, "never shared across SLURM jobs"
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "executable", "/another/python")
+        assert worker.key_of(worker.identity(owner=100)) != base
+    with monkeypatch.context() as patch:
+        patch.setattr(worker, "versions", lambda: {"tensorflow": "0.0"})
+        assert worker.key_of(worker.identity(owner=100)) != base
+    with monkeypatch.context() as patch:
+        patch.setenv("UNRELATED_SETTING", "x")
+        assert worker.key_of(worker.identity(owner=100)) == base, "other variables do not matter at import"
+
+    copy = tmp_path / "actzoo"
+    shutil.copytree(Path(worker.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = worker.package_hash(copy)
+    with open(copy / "engine.py", "a") as handle:
+        handle.write("\n# an edit\n")
+    assert worker.package_hash(copy) != before
+
+
+def test_the_socket_directory_must_be_private(tmp_path, monkeypatch):
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("ACTZOO_WORKER_DIR", str(fresh))
+    assert worker.socket_directory() == fresh
+    assert fresh.stat().st_mode & 0o777 == 0o700
+    fresh.chmod(0o755)
+    with pytest.raises(worker.WorkerUnavailable, match="not private"):
+        worker.socket_directory()
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["/usr/bin/python3", "/usr/local/bin/snakemake", "--cores", "4"], True),
+        (["python", "-m", "snakemake", "--cores", "2"], True),
+        (["snakemake", "--profile", "profiles/slurm"], True),
+        (["python", ".snakemake/scripts/tmpab12.train.py"], False),
+        (["/bin/sh", "-c", "python .snakemake/scripts/tmpab12.train.py"], False),
+    ],
+)
+def test_the_owner_is_the_snakemake_run_not_a_job_or_shell(argv, expected):
+    assert worker.is_snakemake(argv) is expected
+
+
+# -- real workers ------------------------------------------------------------------------
+
+
+def test_jobs_share_a_worker_but_each_runs_in_a_fresh_child_of_its_own(package, tmp_path):
+    first, _, stderr = job(package, tmp_path / "a", tmp_path / "a.json", env={"ACTZOO_TEST_VARIABLE": "a"})
+    second, stdout, _ = job(package, tmp_path / "b", tmp_path / "b.json", env={"ACTZOO_TEST_VARIABLE": "b"})
+    assert f"warm worker process {first['pid']}" in stderr
+    assert first["worker"] == second["worker"] and workers_of(package) == [first["worker"]], "one import for both"
+    assert first["pid"] != second["pid"], "a fresh process per job"
+    assert (first["cwd"], second["cwd"]) == (str(tmp_path / "a"), str(tmp_path / "b"))
+    assert (first["variable"], second["variable"]) == ("a", "b"), "the job's environment"
+    assert "probe wrote" in stdout and 'result {"answer": 42}' in stdout, "the job's stdout and return value"
+    socket_directory = tmp_path / "sockets"
+    assert socket_directory.stat().st_mode & 0o777 == 0o700
+    sockets = list(socket_directory.glob("*.sock"))
+    assert len(sockets) == 1 and sockets[0].stat().st_mode & 0o777 == 0o600
+
+
+def test_edited_code_or_import_settings_never_run_in_an_old_worker(package, tmp_path):
+    old, _, _ = job(package, tmp_path / "a", tmp_path / "a.json")
+    set_version(package, "two")
+    new, _, _ = job(package, tmp_path / "b", tmp_path / "b.json")
+    assert (old["version"], new["version"]) == ("one", "two")
+    assert new["worker"] != old["worker"], "the edit started another worker"
+    other_settings, _, _ = job(package, tmp_path / "c", tmp_path / "c.json", env={"TF_ENABLE_ONEDNN_OPTS": "0"})
+    assert other_settings["worker"] not in (old["worker"], new["worker"])
+
+
+def test_a_worker_refuses_a_job_with_another_key(package, tmp_path):
+    job(package, tmp_path / "a", tmp_path / "a.json")
+    (sock,) = (tmp_path / "sockets").glob("*.sock")
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.connect(str(sock))
+    request = {"key": "0" * 64, "function": "actzoo.logs:probe", "kwargs": {"path": str(tmp_path / "x")}}
+    with pytest.raises(worker.WorkerUnavailable, match="other code or settings"):
+        worker.exchange(connection, {**request, "cwd": "/", "environment": {}, "path": []}, print)
+    connection.close()
+    assert not (tmp_path / "x.started").exists()
+
+
+def test_killing_the_job_kills_its_child_at_once(package, tmp_path):
+    path = tmp_path / "slow.json"
+    process = job(package, tmp_path / "a", path, seconds=600, wait=False)
+    started = Path(str(path) + ".started")
+    assert wait_until(started.exists, timeout=120), process.communicate()[1][-3000:]
+    child = int(started.read_text())
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert wait_until(lambda: pid_gone(child), timeout=30), "the job's child outlived the job"
+    assert not path.exists()
+    assert workers_of(package), "the worker itself stays for the next job"
+
+
+def test_the_worker_exits_when_its_run_ends(package, tmp_path):
+    owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        result, _, _ = job(package, tmp_path / "a", tmp_path / "a.json", owner=owner.pid)
+        assert workers_of(package) == [result["worker"]]
+    finally:
+        owner.kill()
+        owner.wait()
+    assert wait_until(lambda: not workers_of(package), timeout=30), "no worker outlives its snakemake run"
+    assert not list((tmp_path / "sockets").glob("*.sock")), "and it removes its socket"
+
+
+def test_the_worker_exits_when_idle(package, tmp_path, monkeypatch):
+    monkeypatch.setenv("ACTZOO_WORKER_IDLE", "1")
+    result, _, _ = job(package, tmp_path / "a", tmp_path / "a.json")
+    assert wait_until(lambda: pid_gone(result["worker"]), timeout=30)
+
+
+def test_without_a_usable_worker_the_job_runs_in_its_own_process(package, tmp_path):
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    result, _, stderr = job(
+        package, tmp_path / "a", tmp_path / "a.json", env={"ACTZOO_WORKER_DIR": str(not_a_directory / "sockets")}
+    )
+    assert "no warm worker (cannot make the socket directory" in stderr
+    assert "running actzoo.logs:probe in the job's own process" in stderr
+    assert result["version"] == "one" and not workers_of(package)
+
+    switched_off, _, stderr = job(package, tmp_path / "b", tmp_path / "b.json", env={worker.SWITCH: "0"})
+    assert f"{worker.SWITCH}=0" in stderr and not workers_of(package)
+    assert switched_off["cwd"] == str(tmp_path / "b")
+
+
+def test_a_failing_job_fails_with_its_error(package, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-c", JOB, str(package), "actzoo.logs:probe", json.dumps({"path": "/no/such/dir/x"}), str(os.getpid())],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode != 0
+    assert "warm worker process" in stderr, "it ran in a worker"
+    assert "FileNotFoundError" in stderr and "JobFailed" in stderr
+
+
+# -- with snakemake ------------------------------------------------------------------------
+
+ONE_RUN = {
+    "seeds": [1],
+    "activations": ["tanh"],
+    "datasets": {"circles": {"generator": "circles", "n_samples": 120}},
+    "model": {"hidden_units": [4]},
+    "training": {"epochs": 2, "batch_size": 16},
+    "figures": {"grid_resolution": 10},
+}
+
+
+@pytest.mark.parametrize("outcome", ["success", "failure"])
+def test_no_worker_outlives_snakemake(tmp_path, outcome):
+    """Workers wait 10 minutes for more jobs here, so only the end of the
+    snakemake run can stop them in time."""
+    from conftest import copy_workflow
+
+    config = dict(ONE_RUN)
+    if outcome == "failure":
+        # A trusted custom activation that raises once TensorFlow calls it: the
+        # checks at start-up pass, the jobs fail (in the worker).
+        config["activations"] = ["tanh", "failing_acts:explode"]
+    directory = copy_workflow(tmp_path / "run", config)
+    (directory / "failing_acts.py").write_text("def explode(x):\n    raise ValueError('explode')\n")
+    env = {**os.environ, "ACTZOO_WORKER_IDLE": "600", "ACTZOO_WORKER_DIR": str(tmp_path / "sockets")}
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--keep-going"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert (result.returncode == 0) == (outcome == "success"), result.stderr[-3000:]
+    logs = [log.read_text() for log in (directory / "logs" / "train").rglob("*.log")]
+    assert logs and all("in warm worker process" in log for log in logs)
+    if outcome == "failure":
+        assert any("explode" in log for log in logs)
+    scripts = directory / "workflow" / "scripts"
+    assert wait_until(lambda: not workers_of(scripts), timeout=30), "a worker outlived snakemake"
