@@ -15,6 +15,6 @@ rule all:
 
 onsuccess:
     # The answer in the terminal: the ranked table per dataset, if it was made.
-    summary_md = Path("results/summary.md")
+    summary_md = Path(rules.summarize.output.markdown)
     if summary_md.exists():
         print(f"\n{summary_md}:\n\n{summary_md.read_text()}")

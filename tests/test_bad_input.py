@@ -1,10 +1,11 @@
-"""The bad-input matrix: every malformed config or input file is rejected by
-Snakemake before any job runs, with one line naming the key or file and what
-was expected, and nothing is written under results/.
+"""The bad-input matrix: every malformed config or input file is rejected
+before any job runs, with one line naming the key or file and what was
+expected.
 
-Each case is a real ``snakemake`` run in a private copy of the workflow. The
-runs happen once, two at a time, in a module fixture (each costs ~2.5 s of
-start-up); the parametrized tests then check one outcome each.
+The matrix calls actzoo.config in-process, as workflow/rules/common.smk does.
+A handful of real ``snakemake`` runs then show that the line reaches the
+terminal, alone and without a traceback, that the exit status is non-zero
+and that nothing is written.
 """
 
 import copy
@@ -14,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from conftest import TINY_CONFIG, copy_workflow
+from actzoo.config import ConfigError, check_config, load_config
+from conftest import TINY_CONFIG, copy_workflow, write_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PREFIX = "actzoo: config error:"
@@ -156,7 +157,12 @@ CASES = [
     case("csv-missing", csv(None), "datasets.table.path", "data.csv: file not found"),
     case("csv-empty", csv("empty.csv"), "datasets.table.path", "data.csv: file is empty"),
     case("csv-non-numeric-feature", csv("non_numeric.csv"), "datasets.table.path", "column 'x2' is not numeric"),
-    case("csv-labels-not-0-1", csv("labels_not_binary.csv"), "datasets.table.path", "must hold only 0 and 1, found [0, 1, 2]"),
+    case(
+        "csv-labels-not-0-1",
+        csv("labels_not_binary.csv"),
+        "datasets.table.path",
+        "must hold only 0 and 1, found [0, 1, 2]",
+    ),
     case("csv-nan", csv("nan_value.csv"), "datasets.table.path", "missing (NaN) values"),
     case("csv-single-class", csv("single_class.csv"), "datasets.table.path", "single class"),
     case(
@@ -165,12 +171,15 @@ CASES = [
         "datasets.table.path",
         "data.csv: no column 'x3'",
     ),
-    case(
-        "csv-too-few-rows-for-split", csv("too_few_rows.csv"), "datasets.table.path", "data.csv: 8 rows"
-    ),
+    case("csv-too-few-rows-for-split", csv("too_few_rows.csv"), "datasets.table.path", "data.csv: 8 rows"),
     # model
     case("hidden-units-empty", tiny(**{"model.hidden_units": []}), "model.hidden_units", "should be non-empty"),
-    case("hidden-units-zero", tiny(**{"model.hidden_units": [4, 0]}), "model.hidden_units[1]", "less than the minimum of 1"),
+    case(
+        "hidden-units-zero",
+        tiny(**{"model.hidden_units": [4, 0]}),
+        "model.hidden_units[1]",
+        "less than the minimum of 1",
+    ),
     case(
         "dataset-hidden-units-zero",
         tiny(**{"datasets.sensors.model.hidden_units": [0]}),
@@ -185,38 +194,138 @@ CASES = [
 ]
 
 
-# Runs `snakemake --cores 1` in each directory given as an argument. Imports
-# cost ~2 s of the ~2.5 s per run, so they happen once and every run is a
-# fork, with its own working directory, stdout and stderr (next to the copy,
-# never in it) and exit status -- the same as `python -m snakemake --cores 1`
-# there, which test_forked_runs_match_the_command_line checks.
-RUNNER = """
-import os, sys
-import jsonschema, numpy, pandas, sklearn.datasets, sklearn.model_selection, snakemake.cli, yaml
-for directory in sys.argv[1:]:
-    pid = os.fork()
-    if pid == 0:
-        os.chdir(directory)
-        for fd, suffix in ((1, ".stdout"), (2, ".stderr")):
-            os.dup2(os.open(directory + suffix, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
-        try:
-            snakemake.cli.main(["--cores", "1"])
-            code = 0
-        except SystemExit as exit:  # what the interpreter does with an uncaught SystemExit
-            code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
-            if not isinstance(exit.code, (int, type(None))):
-                print(exit.code, file=sys.stderr)
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-            code = 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    with open(directory + ".rc", "w") as rc:
-        rc.write(str(os.waitstatus_to_exitcode(status)))
-"""
+def place(directory, config, files):
+    """``config`` as config.yaml in ``directory``, with the fixture ``files``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_config(directory, config)
+    for name, fixture in files.items():
+        if fixture is not None:
+            shutil.copy(FIXTURES / fixture, directory / name)
+    return directory
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A working directory as the workflow has: the CSV paths and custom
+    activation modules of a config are found there. Restores sys.path and
+    forgets the fixture modules afterwards."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+    for name in CUSTOM:
+        sys.modules.pop(Path(name).stem, None)
+
+
+def config_error(directory):
+    """The one-line message of actzoo.config for the config.yaml in ``directory``."""
+    with pytest.raises(ConfigError) as raised:
+        check_config(load_config(directory / "config.yaml"), search_dir=directory)
+    message = str(raised.value)
+    assert "\n" not in message, f"one line: {message!r}"
+    return message
+
+
+@pytest.mark.parametrize("config, files, key, phrase", CASES)
+def test_rejected_with_one_line_naming_the_key(workdir, config, files, key, phrase):
+    message = config_error(place(workdir, config, files))
+    assert message.startswith(f"{key}:"), f"the message starts with the key: {message}"
+    assert phrase in message, message
+    if key.startswith("datasets.table.path"):
+        assert "data.csv" in message, "a CSV problem names the file"
+
+
+VALID_CASES = [
+    # batch_size above the training-set size is accepted: both engines then
+    # train full-batch (one batch per epoch), a legitimate choice.
+    pytest.param(tiny(**{"training.batch_size": 10_000}), {}, id="batch-size-above-training-rows"),
+    # The fixtures behind the CSV and custom-activation cases are otherwise valid.
+    pytest.param(
+        _apply(copy.deepcopy(CSV_CONFIG), {"activations": ["tanh", "custom_acts:scaled_tanh"]}),
+        {"data.csv": "good.csv", **CUSTOM},
+        id="good-csv-and-custom-activation",
+    ),
+]
+
+
+@pytest.mark.parametrize("config, files", VALID_CASES)
+def test_valid_inputs_pass_the_checks(workdir, cli_outcomes, request, config, files):
+    """In-process, and in a real dry run, which plans the training jobs."""
+    place(workdir, config, files)
+    assert len(check_config(load_config(workdir / "config.yaml"), search_dir=workdir)) == len(config["activations"])
+    _, result = cli_outcomes[request.node.callspec.id]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert PREFIX not in result.stderr
+    assert "train" in result.stdout
+
+
+def test_schema_defaults_are_filled_in(tmp_path):
+    write_config(tmp_path, TINY_CONFIG)
+    config = load_config(tmp_path / "config.yaml")
+    check_config(config)
+    assert config["training"]["optimizer"] == "adam"
+    assert config["training"]["threads"] == 1
+    assert config["statistics"] == {"accuracy_threshold": 0.9, "alpha": 0.05}
+    assert config["datasets"]["circles"]["validation_fraction"] == 0.3
+    assert config["datasets"]["circles"]["n_samples"] == 120, "a value given stays"
+
+
+def test_overrides_go_over_the_file(tmp_path):
+    """As with --configfile: the keys given replace those of config.yaml, the
+    others stay; settings merge key by key, while data sets given replace the
+    file's (they name what to run)."""
+    write_config(tmp_path, TINY_CONFIG)
+    moons = {"moons": {"generator": "moons"}}
+    config = load_config(tmp_path / "config.yaml", {"seeds": [7], "training": {"epochs": 3}, "datasets": moons})
+    assert config["seeds"] == [7]
+    assert config["training"] == {**TINY_CONFIG["training"], "epochs": 3}
+    assert config["datasets"] == moons
+    assert {k: v for k, v in config.items() if k not in ("seeds", "training", "datasets")} == {
+        k: v for k, v in TINY_CONFIG.items() if k not in ("seeds", "training", "datasets")
+    }
+
+
+def test_missing_config_file_is_one_line_naming_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        load_config("config.yaml")
+    assert str(raised.value) == (
+        f"config.yaml: file not found in {tmp_path}; "
+        "expected the experiment's config there, or a complete one with --configfile"
+    )
+    # A partial config given on the command line needs config.yaml below it.
+    with pytest.raises(ConfigError) as raised:
+        load_config("config.yaml", {"seeds": [1], "training": {"epochs": 2}})
+    assert str(raised.value) == (
+        f"config.yaml: file not found in {tmp_path}; "
+        "expected it, as the config given lacks 'activations', 'datasets', 'model'"
+    )
+    # A complete one (`--configfile full.yaml`) does not.
+    assert load_config("config.yaml", TINY_CONFIG) == TINY_CONFIG
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("seeds: [1\n", "config.yaml: not valid YAML (while parsing a flow sequence"),
+        ("- seeds\n", "config.yaml: expected a mapping of config keys, found list"),
+    ],
+)
+def test_unreadable_config_file_is_one_line_naming_it(tmp_path, monkeypatch, text, expected):
+    monkeypatch.chdir(tmp_path)
+    Path("config.yaml").write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config("config.yaml")
+    assert str(raised.value).startswith(expected) and "\n" not in str(raised.value)
+
+
+# End to end: a few cases, one per source of errors (schema, activation import,
+# CSV contents, split sizes, the config file itself), through the real CLI.
+CLI_CASES = [
+    "typo-top-level-seed",
+    "custom-module-fails-on-import",
+    "csv-labels-not-0-1",
+    "n-samples-too-small-for-split",
+]
 
 
 def prepare(directory, config, files):
@@ -227,77 +336,53 @@ def prepare(directory, config, files):
     return directory
 
 
-def snakemake_cli(directory, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", *args],
-        cwd=directory,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+class snakemake_cli:
+    """``python -m snakemake --cores 1 *args`` in ``directory``, started at once."""
+
+    def __init__(self, directory, *args):
+        self.directory = directory
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "snakemake", "--cores", "1", *args],
+            cwd=directory,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def wait_for(self):
+        stdout, stderr = self.process.communicate(timeout=300)
+        return subprocess.CompletedProcess(self.process.args, self.process.returncode, stdout, stderr)
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory):
-    """Run every case once; {id: (directory, returncode, stderr)}."""
-    root = tmp_path_factory.mktemp("bad_input")
-    directories = {p.id: prepare(root / p.id, *p.values[:2]) for p in CASES}
-    subprocess.run([sys.executable, "-c", RUNNER, *map(str, directories.values())], check=True, timeout=600)
-    return {
-        case_id: (
-            directory,
-            int(Path(f"{directory}.rc").read_text()),
-            Path(f"{directory}.stderr").read_text(),
-        )
-        for case_id, directory in directories.items()
-    }
+def cli_outcomes(tmp_path_factory):
+    """Every command-line case run once, all started together (each costs
+    ~2.5 s of start-up); {id: (directory, result)}."""
+    root = tmp_path_factory.mktemp("bad_input_cli")
+    started = {}
+    for param in CASES:
+        if param.id in CLI_CASES:
+            started[param.id] = snakemake_cli(prepare(root / param.id, *param.values[:2]))
+    missing = prepare(root / "config-missing", TINY_CONFIG, {})
+    (missing / "config.yaml").unlink()
+    started["config-missing"] = snakemake_cli(missing)
+    for param in VALID_CASES:
+        started[param.id] = snakemake_cli(prepare(root / param.id, *param.values), "--dry-run")
+    return {case_id: (run.directory, run.wait_for()) for case_id, run in started.items()}
 
 
-@pytest.mark.parametrize("config, files, key, phrase", CASES)
-def test_rejected_before_any_job(outcomes, request, config, files, key, phrase):
-    directory, returncode, stderr = outcomes[request.node.callspec.id]
-    assert returncode != 0, stderr[-3000:]
-    lines = [line for line in stderr.splitlines() if line.startswith(PREFIX)]
-    assert len(lines) == 1, stderr[-3000:]
-    message = lines[0][len(PREFIX) :].strip()
-    assert key in message and phrase in message, message
-    assert message.startswith(f"{key}:"), f"the message starts with the key: {message}"
-    if key.startswith("datasets.table.path"):
-        assert "data.csv" in message, "a CSV problem names the file"
-    assert "Traceback" not in stderr, stderr[-3000:]
+@pytest.mark.parametrize("case_id", CLI_CASES + ["config-missing"])
+def test_the_command_line_shows_the_one_line_and_writes_nothing(cli_outcomes, case_id, workdir):
+    directory, result = cli_outcomes[case_id]
+    assert result.returncode != 0, result.stderr[-3000:]
+    lines = [line for line in result.stderr.splitlines() if line.startswith(PREFIX)]
+    assert len(lines) == 1, result.stderr[-3000:]
+    assert PREFIX not in result.stderr.replace(lines[0], ""), "the message appears once"
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert not (directory / "results").exists(), "nothing is written under results/"
     assert not (directory / "logs").exists(), "no job ran"
-
-
-def test_forked_runs_match_the_command_line(outcomes, tmp_path):
-    """The runner's fork gives what `python -m snakemake --cores 1` gives."""
-    for case_id in ("typo-top-level-seed", "csv-missing"):
+    if case_id == "config-missing":
+        assert lines[0].startswith(f"{PREFIX} config.yaml: file not found in {directory}; "), lines[0]
+    else:  # the very message the in-process matrix checks
         param = next(p for p in CASES if p.id == case_id)
-        result = snakemake_cli(prepare(tmp_path / case_id, *param.values[:2]))
-        directory, returncode, stderr = outcomes[case_id]
-        assert result.returncode == returncode
-        assert [line for line in result.stderr.splitlines() if line.startswith(PREFIX)] == [
-            line for line in stderr.splitlines() if line.startswith(PREFIX)
-        ]
-
-
-@pytest.mark.parametrize(
-    "config, files",
-    [
-        # batch_size above the training-set size is accepted: both engines then
-        # train full-batch (one batch per epoch), a legitimate choice.
-        pytest.param(tiny(**{"training.batch_size": 10_000}), {}, id="batch-size-above-training-rows"),
-        # The fixtures behind the CSV and custom-activation cases are otherwise valid.
-        pytest.param(
-            _apply(copy.deepcopy(CSV_CONFIG), {"activations": ["tanh", "custom_acts:scaled_tanh"]}),
-            {"data.csv": "good.csv", **CUSTOM},
-            id="good-csv-and-custom-activation",
-        ),
-    ],
-)
-def test_valid_inputs_pass_the_checks(tmp_path, config, files):
-    directory = prepare(tmp_path / "run", config, files)
-    result = snakemake_cli(directory, "--dry-run")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert PREFIX not in result.stderr
-    assert "train" in result.stdout
+        assert lines[0] == f"{PREFIX} {config_error(place(workdir, *param.values[:2]))}"

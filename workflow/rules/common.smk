@@ -1,90 +1,37 @@
-import os
+import re
 import sys
+from pathlib import Path
 
-import yaml
-from snakemake.exceptions import WorkflowError
-from snakemake.utils import min_version, update_config, validate
-
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-
-from actzoo.activations import ActivationError, check_all
-from actzoo.datasets import DatasetError, check_split, check_split_sizes, read_checked_csv
-from actzoo.provenance import code_hash
+from snakemake.io import local
+from snakemake.utils import min_version
 
 min_version("9.0")
 
+# actzoo's own directory, found from this file: when actzoo is a Snakemake
+# module, workflow.basedir is the directory of the workflow that uses it.
+ACTZOO_DIR = Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).resolve().parents[1]
+if not (ACTZOO_DIR / "workflow" / "scripts" / "actzoo").is_dir():
+    sys.exit(f"actzoo: its code is not at {ACTZOO_DIR}; use a local clone of actzoo as the module's snakefile")
+sys.path.insert(0, str(ACTZOO_DIR / "workflow" / "scripts"))
 
-def load_default_config(path="config.yaml"):
-    """config.yaml, with --config/--configfile values from the command line on top.
+from actzoo.config import PREFIX, ConfigError, check_config, load_config
+from actzoo.provenance import code_hash
 
-    Read with yaml.safe_load instead of a `configfile:` directive, whose loader
-    runs YTE templates (`__use_yte__: true`): config.yaml never executes code.
-    """
-    if not os.path.exists(path):
-        return
-    with open(path) as handle:
-        merged = yaml.safe_load(handle) or {}
-    update_config(merged, config)
-    config.clear()
-    config.update(merged)
+# Run directly, config.yaml in the working directory is the base; used as a
+# module, actzoo's own config.yaml is. The config given (--config/--configfile,
+# or the module's `config:`) goes over it key by key.
+if Path(workflow.main_snakefile).resolve() == ACTZOO_DIR / "Snakefile":
+    BASE_CONFIG = Path("config.yaml")
+else:
+    BASE_CONFIG = ACTZOO_DIR / "config.yaml"
+try:
+    checked = load_config(BASE_CONFIG, config)
+    ACTIVATIONS = check_config(checked)
+except ConfigError as error:
+    sys.exit(f"{PREFIX} {error}")
+config.clear()
+config.update(checked)
 
-
-def fail(message):
-    """Stop before any job runs, with one line naming the key or file."""
-    sys.exit(f"actzoo: config error: {message}")
-
-
-def schema_error_message(error):
-    """One line for a jsonschema ValidationError: the key, then what was expected."""
-    key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
-    if error.validator == "additionalProperties":
-        # Name the unknown key itself: a typo must point at the typo.
-        allowed = list(error.schema.get("properties", {}))
-        unknown = sorted(k for k in error.instance if k not in allowed)
-        if unknown:
-            key = f"{key}.{unknown[0]}" if key else unknown[0]
-            return f"{key}: unknown key; expected one of {allowed}"
-    message = error.message
-    if error.validator in ("anyOf", "oneOf") and "activations" in error.absolute_path:
-        message += "; expected a Keras activation name, 'module:function' or a mapping with a 'name'"
-    return f"{key or '(top level)'}: {message}".replace("\n", " ")
-
-
-def check_config():
-    try:
-        validate(config, "../schemas/config.schema.yaml")
-    except WorkflowError as error:
-        # snakemake.utils.validate re-raises the jsonschema error as a string;
-        # the original is the WorkflowError's context.
-        cause = error.__context__
-        if not hasattr(cause, "absolute_path"):
-            raise
-        fail(schema_error_message(cause))
-    try:
-        activations = check_all(config["activations"])
-    except ActivationError as error:
-        fail(str(error))
-    for name, spec in config["datasets"].items():
-        if spec["generator"] == "csv":
-            try:
-                table = read_checked_csv(spec["path"], spec["features"], spec["labels"])
-            except DatasetError as error:
-                fail(f"datasets.{name}.path: {error}")
-            try:
-                y = table[spec["labels"]].to_numpy()
-                check_split(y, spec["validation_fraction"], spec["random_state"])
-            except DatasetError as error:
-                fail(f"datasets.{name}.path: {spec['path']}: {error}")
-        else:
-            try:
-                check_split_sizes(spec["n_samples"], spec["validation_fraction"])
-            except DatasetError as error:
-                fail(f"datasets.{name}.n_samples: {error}")
-    return activations
-
-
-load_default_config()
-ACTIVATIONS = check_config()
 DATASETS = list(config["datasets"])
 SEEDS = [int(seed) for seed in config["seeds"]]
 PLANAR_GENERATORS = {"circles", "moons", "xor", "gauss", "spiral"}
@@ -98,7 +45,10 @@ wildcard_constraints:
 
 def script_hash(name):
     """Hash of an entry script and the actzoo modules it imports (see README)."""
-    return code_hash(Path(workflow.basedir) / "workflow" / "scripts" / name)
+    script = ACTZOO_DIR / "workflow" / "scripts" / name
+    if not script.is_file():
+        raise FileNotFoundError(f"script_hash: no script {script}")
+    return code_hash(script)
 
 
 def is_planar(dataset):
@@ -133,8 +83,10 @@ def generator_params(wildcards):
 
 
 def csv_input(wildcards):
+    """A CSV data set's file, relative to the working directory as in the
+    config: local() keeps a module's `prefix:` from moving it."""
     spec = config["datasets"][wildcards.dataset]
-    return [spec["path"]] if spec["generator"] == "csv" else []
+    return [local(spec["path"])] if spec["generator"] == "csv" else []
 
 
 def model_params(wildcards):

@@ -28,7 +28,8 @@ rule train:
         training=training_params,
         planar=lambda wildcards: is_planar(wildcards.dataset),
         grid_resolution=grid_resolution,
-        checkpoint_dir=lambda wildcards: f"{run_dir(**wildcards)}/.ckpt",
+        # Next to the outputs, also under a module's `prefix:`.
+        checkpoint_dir=lambda wildcards, output: f"{Path(output.history).parent}/.ckpt",
         code=script_hash("train.py"),
     script:
         "../scripts/train.py"
