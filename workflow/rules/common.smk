@@ -58,13 +58,29 @@ def is_planar(dataset):
     return spec["generator"] in PLANAR_GENERATORS
 
 
+# Training settings that change no result: a job's threads, and how often it
+# saves the checkpoint it would resume from (a resumed run is byte-identical).
+EXECUTION_ONLY = ("threads", "checkpoint_every")
+
+
 def training_params(wildcards):
     """config["training"] without what cannot change this dataset's runs:
-    threads never do, and boundary snapshots exist only for 2-D data."""
-    training = {k: v for k, v in config["training"].items() if k != "threads"}
+    EXECUTION_ONLY never does, and boundary snapshots exist only for 2-D data."""
+    training = {k: v for k, v in config["training"].items() if k not in EXECUTION_ONLY}
     if not is_planar(wildcards.dataset):
         training["snapshot_epochs"] = []
     return training
+
+
+def job_training(wildcards, resources):
+    """training_params plus checkpoint_every: what the training job is given.
+
+    Snakemake's params trigger skips a params function that takes input,
+    output, threads or resources (snakemake/rules.py, _is_deriving_function),
+    so changing checkpoint_every reruns nothing; training_params, a separate
+    param, is what is tracked.
+    """
+    return {**training_params(wildcards), "checkpoint_every": config["training"]["checkpoint_every"]}
 
 
 def grid_resolution(wildcards):

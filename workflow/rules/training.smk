@@ -25,7 +25,11 @@ rule train:
         activation=lambda wildcards: ACTIVATIONS[wildcards.activation],
         seed=lambda wildcards: int(wildcards.seed),
         model=model_params,
-        training=training_params,
+        # What the results depend on; a change retrains.
+        settings=training_params,
+        # What the job is given: the same plus checkpoint_every, untracked
+        # (see job_training). The cache key still holds it (see README).
+        training=job_training,
         planar=lambda wildcards: is_planar(wildcards.dataset),
         grid_resolution=grid_resolution,
         # Next to the outputs, also under a module's `prefix:`.
