@@ -153,14 +153,30 @@ def call(function, kwargs, owner=None, log=None):
     """Run ``function`` ("module:name") with JSON-able ``kwargs`` in a warm
     worker, or in this process where that is off or impossible."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    if os.environ.get(SWITCH, "1") == "0":
-        log(f"actzoo: {SWITCH}=0: running {function} in the job's own process")
-        return run_here(function, kwargs)
     try:
-        return run_in_worker(function, kwargs, owner or snakemake_run_pid(), log)
-    except WorkerUnavailable as reason:
-        log(f"actzoo: no warm worker ({reason}); running {function} in the job's own process")
-        return run_here(function, kwargs)
+        if os.environ.get(SWITCH, "1") == "0":
+            log(f"actzoo: {SWITCH}=0: running {function} in the job's own process")
+            return run_here(function, kwargs)
+        try:
+            return run_in_worker(function, kwargs, owner or snakemake_run_pid(), log)
+        except WorkerUnavailable as reason:
+            log(f"actzoo: no warm worker ({reason}); running {function} in the job's own process")
+            return run_here(function, kwargs)
+    finally:
+        age = process_age()
+        if age is not None:
+            # What a job costs beyond its function (benchmarks/run.py reads it).
+            log(f"actzoo: job process ran {age:.2f} s")
+
+
+def process_age():
+    """Seconds since this process started (10 ms resolution); None without /proc."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return uptime - ticks / os.sysconf("SC_CLK_TCK")
 
 
 def resolve(function):
