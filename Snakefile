@@ -13,8 +13,17 @@ rule all:
         all_targets(),
 
 
+onstart:
+    activerun.record()
+
+
 onsuccess:
+    activerun.release()
     # The answer in the terminal: the ranked table per dataset, if it was made.
     summary_md = Path(rules.summarize.output.markdown)
     if summary_md.exists():
         print(f"\n{summary_md}:\n\n{summary_md.read_text()}")
+
+
+onerror:
+    activerun.release()

@@ -14,6 +14,8 @@ if not (ACTZOO_DIR / "workflow" / "scripts" / "actzoo").is_dir():
     sys.exit(f"actzoo: its code is not at {ACTZOO_DIR}; use a local clone of actzoo as the module's snakefile")
 sys.path.insert(0, str(ACTZOO_DIR / "workflow" / "scripts"))
 
+from actzoo import activerun
+from actzoo.activerun import active_run
 from actzoo.config import PREFIX, ConfigError, check_config, load_config
 from actzoo.provenance import code_hash
 
@@ -31,6 +33,11 @@ except ConfigError as error:
     sys.exit(f"{PREFIX} {error}")
 config.clear()
 config.update(checked)
+
+# One run per working directory (actzoo/activerun.py says why). Jobs that
+# Snakemake starts as processes of their own parse this file too: not them.
+if workflow.is_main_process and (refusal := active_run()):
+    sys.exit(refusal)
 
 DATASETS = list(config["datasets"])
 SEEDS = [int(seed) for seed in config["seeds"]]
