@@ -260,6 +260,12 @@ def test_without_a_usable_worker_the_job_runs_in_its_own_process(package, tmp_pa
     assert switched_off["cwd"] == str(tmp_path / "b")
 
 
+@pytest.mark.parametrize("function", ["os:system", "actzoo_evil.module:f", "actzoo.logs:to_log;x"])
+def test_only_actzoo_functions_are_ever_run(function):
+    with pytest.raises(ValueError, match="not an actzoo function"):
+        worker.resolve(function)
+
+
 def test_a_failing_job_fails_with_its_error(package, tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-c", JOB, str(package), "actzoo.logs:probe", json.dumps({"path": "/no/such/dir/x"}), str(os.getpid())],

@@ -180,7 +180,11 @@ def process_age():
 
 
 def resolve(function):
-    module, name = function.split(":")
+    """The function an entry script names ("actzoo.runs:train_and_save"):
+    only ever one of actzoo's own, whoever asks."""
+    module, _, name = function.partition(":")
+    if not (module == "actzoo" or module.startswith("actzoo.")) or not name.isidentifier():
+        raise ValueError(f"not an actzoo function: {function!r}")
     return getattr(importlib.import_module(module), name)
 
 
