@@ -174,6 +174,23 @@ def test_the_owner_is_the_snakemake_run_not_a_job_or_shell(argv, expected):
     assert worker.is_snakemake(argv) is expected
 
 
+def test_the_worker_runs_no_tensorflow_op_before_it_forks():
+    """What makes forking safe: after the imports and warm-ups a worker does,
+    TensorFlow's runtime (its eager context and thread pools) does not exist."""
+    code = (
+        "import importlib\n"
+        "from actzoo import worker\n"
+        "for name in worker.WARM_MODULES:\n"
+        "    module = importlib.import_module(name)\n"
+        "    getattr(module, 'warm_up', lambda: None)()\n"
+        "from tensorflow.python.eager import context\n"
+        "print(context.context()._context_handle is None)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "workflow" / "scripts")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert result.stdout.strip() == "True", result.stderr[-3000:]
+
+
 # -- real workers ------------------------------------------------------------------------
 
 

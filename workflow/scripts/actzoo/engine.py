@@ -101,6 +101,14 @@ class CompiledLoop:
         return self.run(tf.constant(first), tf.constant(last)).numpy()
 
 
+def warm_up():
+    """Autograph's source transformation of the compiled loop (~0.5 s), done
+    once by a warm worker before it forks, so that its children only trace.
+    Pure Python: no TensorFlow op runs, so forking afterwards stays safe."""
+    for method in (CompiledLoop._run, CompiledLoop._accuracy_sum):
+        tf.autograph.to_graph(method)
+
+
 def fit_keras(model, optimizer, data, epochs, batch_size, shuffle, on_epoch_end=None):
     """The lesson's way: ``model.compile`` + ``model.fit``. Returns (n, 4) rows."""
     model.compile(

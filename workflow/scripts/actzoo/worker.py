@@ -59,7 +59,7 @@ IMPORT_ENV_NAMES = ("LD_LIBRARY_PATH", "LD_PRELOAD", "SLURM_JOB_ID")
 # Imported once by the worker: TensorFlow, Keras and the actzoo modules jobs
 # run. By name, not `import`: a script's code hash (actzoo.provenance) covers
 # the function it hands to call(), not everything a worker may hold.
-WARM_MODULES = ("actzoo.runs", "actzoo.models")
+WARM_MODULES = ("actzoo.runs", "actzoo.models", "actzoo.engine")
 START_TIMEOUT = 120  # seconds for a new worker to import TensorFlow and listen
 POLL = 0.1
 SERVE = "import json, sys; sys.path[:0] = json.loads(sys.argv[2]); from actzoo.worker import serve; serve()"
@@ -374,8 +374,10 @@ def serve():
     ident = json.loads(sys.stdin.readline())
     if identity(ident["owner"]) != ident:
         sys.exit("actzoo worker: started with other code or settings than the job's")
-    for module in WARM_MODULES:
-        importlib.import_module(module)
+    for name in WARM_MODULES:
+        module = importlib.import_module(name)
+        if hasattr(module, "warm_up"):
+            module.warm_up()  # one-off work its jobs would each repeat (no TensorFlow op)
 
     if package_hash() != ident["code"]:
         sys.exit("actzoo worker: the code changed while it was imported")
