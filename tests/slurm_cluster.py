@@ -11,6 +11,7 @@ Typical use in a test module::
         result = run_snakemake_slurm(workdir, "--retries", "1")
         jobs = sacct_jobs(workdir)             # one dict per SLURM job
         assert all(job["State"] == "COMPLETED" for job in jobs if job["Comment"].startswith("rule_train"))
+        steps = sacct_steps(jobs[0]["JobID"])  # one per srun: per rule job in a group
 
 Facts this relies on (checked with slurm 22.05 / snakemake 9.27.1 /
 snakemake-executor-plugin-slurm 2.8.0):
@@ -195,6 +196,34 @@ def sacct_jobs(directory: str | os.PathLike | None = None, since: str = "now-6ho
         wanted = str(Path(directory).resolve())
         jobs = [job for job in jobs if job["WorkDir"] == wanted]
     return jobs
+
+
+STEP_FIELDS = ("JobID", "JobName", "State", "Start", "End", "ElapsedRaw", "TotalCPU", "MaxRSS")
+
+
+def sacct_steps(job_id: str) -> list[dict[str, str]]:
+    """The numbered steps of allocation ``job_id`` (one per ``srun``; not its
+    ``batch`` or ``extern`` step), each a dict keyed by STEP_FIELDS, in order."""
+    result = subprocess.run(
+        ["sacct", "-n", "--parsable2", "-j", job_id, "-o", ",".join(STEP_FIELDS)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    steps = [dict(zip(STEP_FIELDS, line.split("|"))) for line in result.stdout.splitlines() if line]
+    steps = [step for step in steps if step["JobID"].rpartition(".")[2].isdigit() and "." in step["JobID"]]
+    return sorted(steps, key=lambda step: int(step["JobID"].rpartition(".")[2]))
+
+
+def timelimit_minutes(job: dict[str, str]) -> int:
+    """sacct Timelimit ('40:00', '01:40:00', '1-02:00:00') in minutes."""
+    days, _, clock = job["Timelimit"].rpartition("-")
+    parts = [int(part) for part in clock.split(":")]
+    while len(parts) < 3:
+        parts.insert(0, 0)
+    hours, minutes, seconds = parts
+    return int(days or 0) * 24 * 60 + hours * 60 + minutes + (seconds > 0)
 
 
 def req_mem_mb(job: dict[str, str]) -> int:

@@ -2,13 +2,23 @@
 via .ci/slurm-up.sh), through snakemake-executor-plugin-slurm."""
 
 import copy
+import itertools
 import json
 import shutil
 
 import pytest
+import yaml
 
 from conftest import REPO, TINY_CONFIG, copy_workflow
-from slurm_cluster import enforces_memory, req_mem_mb, require_cluster, run_snakemake_slurm, sacct_jobs
+from slurm_cluster import (
+    enforces_memory,
+    req_mem_mb,
+    require_cluster,
+    run_snakemake_slurm,
+    sacct_jobs,
+    sacct_steps,
+    timelimit_minutes,
+)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -18,29 +28,47 @@ def cluster():
     require_cluster()
 
 
+def profile_resource(rule, name, attempt=1):
+    """A rule's resource in profiles/slurm, evaluated as snakemake does for ``attempt``."""
+    value = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())["set-resources"][rule][name]
+    return eval(value, {}, {"attempt": attempt}) if isinstance(value, str) else value
+
+
 def test_tiny_pipeline_through_the_slurm_profile_matches_a_local_run(tiny_run, tmp_path):
-    """profiles/slurm as a user would use it, with the placeholders filled in
-    for this cluster and the group packing sized for its 2 CPUs."""
+    """profiles/slurm as a user would use it, with only the placeholders filled
+    in for this cluster. The 8 trainings go into one pack, which runs them one
+    after the other (one srun step each), so it asks for one training's CPU
+    and memory and for the sum of their runtimes."""
     directory = copy_workflow(tmp_path / "slurm")
     shutil.copytree(REPO / "profiles" / "slurm", directory / "profiles" / "slurm")
     run_snakemake_slurm(
         directory,
         "--profile",
         "profiles/slurm",
-        "--cores",
-        "2",
         timeout=900,
         default_resources=("mem_mb=1000", "runtime=30"),
     )
-    for run in sorted((tiny_run / "results" / "runs").glob("*/*/seed*")):
+    runs = sorted((tiny_run / "results" / "runs").glob("*/*/seed*"))
+    assert len(runs) == 8
+    for run in runs:
         relative = run.relative_to(tiny_run)
         assert (directory / relative / "history.csv").read_bytes() == (run / "history.csv").read_bytes(), relative
     assert (directory / "results" / "summary.csv").exists()
     jobs = sacct_jobs(directory)
-    trainings = [job for job in jobs if "train" in job["Comment"]]
-    assert trainings, jobs
-    assert len(trainings) < 8, "the 8 trainings are packed into fewer submissions"
     assert not any("plot" in job["Comment"] or "summarize" in job["Comment"] for job in jobs), "local rules"
+    trainings = [job for job in jobs if "train" in job["Comment"]]
+    assert len(trainings) == 1, f"the 8 trainings are packed into one submission: {trainings}"
+    (pack,) = trainings
+    assert pack["Comment"].startswith("rule_train_pack"), pack
+    assert pack["State"] == "COMPLETED", pack
+    assert pack["AllocCPUS"] == "1", f"a pack runs one training at a time, so it asks for one CPU: {pack}"
+    assert req_mem_mb(pack) == profile_resource("train", "mem_mb"), f"one training's memory, not a sum: {pack}"
+    assert timelimit_minutes(pack) == len(runs) * profile_resource("train", "runtime"), pack
+    steps = sacct_steps(pack["JobID"])
+    assert len(steps) == len(runs), f"one srun step per training: {steps}"
+    assert all(step["State"] == "COMPLETED" for step in steps), steps
+    for before, after in itertools.pairwise(steps):
+        assert after["Start"] >= before["End"], f"steps of a pack run one after the other: {before} {after}"
 
 
 def retried_training(directory, target, resources, timeout):
