@@ -69,6 +69,9 @@ def test_tiny_pipeline_through_the_slurm_profile_matches_a_local_run(tiny_run, t
     assert all(step["State"] == "COMPLETED" for step in steps), steps
     for before, after in itertools.pairwise(steps):
         assert after["Start"] >= before["End"], f"steps of a pack run one after the other: {before} {after}"
+    # Each step's snakemake runs one training: a warm worker would serve no other.
+    for log in (directory / "logs" / "train").rglob("*.log"):
+        assert "runs only this job: running actzoo.runs:train_and_save in the job's own process" in log.read_text(), log
 
 
 def retried_training(directory, target, resources, timeout):

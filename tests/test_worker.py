@@ -191,6 +191,36 @@ def test_the_worker_runs_no_tensorflow_op_before_it_forks():
     assert result.stdout.strip() == "True", result.stderr[-3000:]
 
 
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["python", "-m", "snakemake", "--cores", "2"], False),
+        (["python", "-m", "snakemake", "--target-jobs", "train:dataset=circles,activation=relu,seed=4", "--allowed-rules", "train"], True),
+        (["python", "-m", "snakemake", "--target-jobs", "train:seed=1", "train:seed=2", "--mode", "remote"], False),
+        (["python", "-m", "snakemake", "--target-jobs", "train:seed=1"], True),
+    ],
+)
+def test_a_snakemake_that_runs_one_job_gets_no_worker(argv, expected):
+    """Inside a SLURM pack each training is its own srun step with its own
+    snakemake: a worker there would serve that one job."""
+    assert worker.runs_one_job(argv) is expected
+
+
+def test_a_job_of_a_one_job_snakemake_runs_in_its_own_process(package, tmp_path):
+    owner = subprocess.Popen(
+        [sys.executable, "-c", "import time; print(flush=True); time.sleep(600)", "--target-jobs", "train:seed=1"],
+        stdout=subprocess.PIPE,
+    )
+    owner.stdout.readline()  # it runs (its command line is no longer the fork's)
+    try:
+        result, _, stderr = job(package, tmp_path / "a", tmp_path / "a.json", owner=owner.pid)
+    finally:
+        owner.kill()
+        owner.wait()
+    assert f"snakemake {owner.pid} runs only this job: running actzoo.logs:probe in the job's own process" in stderr
+    assert not workers_of(package) and result["version"] == "one"
+
+
 # -- real workers ------------------------------------------------------------------------
 
 

@@ -25,7 +25,10 @@ Guarantees (tests/test_worker.py):
 - *No orphans.* A worker exits when the snakemake run that started it ends,
   and after ``ACTZOO_WORKER_IDLE`` seconds (default 30) without a job.
 - *Falls back.* If no worker can be started or reached, the job runs its
-  function in its own process, as before, and its log says why.
+  function in its own process, as before, and its log says why. So does a
+  job whose snakemake runs nothing else (an executor plugin's per-job
+  snakemake, e.g. each training's ``srun`` step in a SLURM pack): a worker
+  would import TensorFlow for that one job only.
 
 ``ACTZOO_WORKER=0`` switches workers off. It changes no result, so it is an
 environment variable and not a config value.
@@ -92,13 +95,31 @@ def is_snakemake(argv):
     ]
 
 
+def runs_one_job(argv):
+    """Whether a snakemake command line runs a single job: what executor
+    plugins start for each job they submit (``--target-jobs`` with one job,
+    e.g. each training's own ``srun`` step inside a SLURM pack)."""
+    if "--target-jobs" not in argv:
+        return False
+    targets = argv[argv.index("--target-jobs") + 1 :]
+    count = next((i for i, arg in enumerate(targets) if arg.startswith("-")), len(targets))
+    return count == 1
+
+
+def command_line(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").rstrip("\0").split("\0")
+    except OSError:
+        return []
+
+
 def snakemake_run_pid():
     """The snakemake process this job belongs to: its nearest snakemake
     ancestor (a local run, or the snakemake inside a SLURM job), else the parent."""
     pid = os.getppid()
     while pid > 1:
+        argv = command_line(pid)
         try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             break
@@ -157,8 +178,14 @@ def call(function, kwargs, owner=None, log=None):
         if os.environ.get(SWITCH, "1") == "0":
             log(f"actzoo: {SWITCH}=0: running {function} in the job's own process")
             return run_here(function, kwargs)
+        owner = owner or snakemake_run_pid()
+        if runs_one_job(command_line(owner)):
+            # A worker would serve this job only, and on SLURM it would also
+            # add its memory to the step's and leave its CPU time out of sacct.
+            log(f"actzoo: snakemake {owner} runs only this job: running {function} in the job's own process")
+            return run_here(function, kwargs)
         try:
-            return run_in_worker(function, kwargs, owner or snakemake_run_pid(), log)
+            return run_in_worker(function, kwargs, owner, log)
         except WorkerUnavailable as reason:
             log(f"actzoo: no warm worker ({reason}); running {function} in the job's own process")
             return run_here(function, kwargs)
