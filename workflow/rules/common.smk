@@ -15,7 +15,6 @@ if not (ACTZOO_DIR / "workflow" / "scripts" / "actzoo").is_dir():
 sys.path.insert(0, str(ACTZOO_DIR / "workflow" / "scripts"))
 
 from actzoo import activerun
-from actzoo.activerun import active_run
 from actzoo.config import PREFIX, ConfigError, check_config, load_config
 from actzoo.provenance import code_hash
 
@@ -36,7 +35,7 @@ config.update(checked)
 
 # One run per working directory (actzoo/activerun.py says why). Jobs that
 # Snakemake starts as processes of their own parse this file too: not them.
-if workflow.is_main_process and (refusal := active_run()):
+if workflow.is_main_process and (refusal := activerun.active_run()):
     sys.exit(refusal)
 
 DATASETS = list(config["datasets"])
