@@ -43,7 +43,7 @@ def main(settings_path, index, count):
     settings = json.loads(Path(settings_path).read_text())
     training = settings["training"]
     epochs = training["epochs"]
-    segments = engine.segment_ends(epochs, (), 0)
+    segments = engine.segment_ends(epochs, 0)
     if segments != [epochs]:
         sys.exit(f"proxy.py: expected one compiled segment of {epochs} epochs, engine.segment_ends says {segments}")
     engine.configure_threads(training["threads"])

@@ -126,6 +126,20 @@ def test_boundary_settings_retrain_only_two_dimensional_data(tiny_copy):
     assert "make_dataset" not in jobs and "plot_curves" in jobs
 
 
+def test_explorer_settings(tiny_copy):
+    """More explorer frames retrain 2-D runs (their grids are saved while
+    training); fewer embedded seeds only rebuild the page."""
+    config = yaml.safe_load((tiny_copy / "config.yaml").read_text())
+    config["figures"]["explorer_frames"] = 3
+    write_config(tiny_copy, config)
+    jobs = planned_jobs(tiny_copy)
+    assert jobs["train"] == 4 and "build_explorer" in jobs, "circles only: 2 activations x 2 seeds"
+    config["figures"].pop("explorer_frames")
+    config["figures"]["explorer_seeds"] = 1
+    write_config(tiny_copy, config)
+    assert planned_jobs(tiny_copy) == {"build_explorer": 1, "all": 1}
+
+
 def test_dataset_model_override_reruns_its_training_only(tiny_copy):
     config = yaml.safe_load((tiny_copy / "config.yaml").read_text())
     config["datasets"]["sensors"]["model"]["hidden_units"] = [5]

@@ -94,6 +94,11 @@ def grid_resolution(wildcards):
     return config["figures"]["grid_resolution"] if is_planar(wildcards.dataset) else None
 
 
+def explorer_frames(wildcards):
+    """How many grids a 2-D run saves for the explorer (see training_params)."""
+    return config["figures"]["explorer_frames"] if is_planar(wildcards.dataset) else None
+
+
 def planar_datasets():
     return [d for d in DATASETS if is_planar(d)]
 
@@ -138,9 +143,20 @@ def first_seed_runs(filename):
     return lambda wildcards: runs(filename, datasets=[wildcards.dataset], seeds=SEEDS[:1])
 
 
+def explorer_seeds():
+    return SEEDS[: config["figures"]["explorer_seeds"]]
+
+
+def explorer_runs(filename):
+    """The runs explorer.html embeds: 2-D data sets, the first seeds."""
+    planar = planar_datasets()
+    return runs(filename, datasets=planar, seeds=explorer_seeds()) if planar else []
+
+
 def all_targets():
     figures = "results/figures"
     targets = [
+        "results/explorer.html",
         "results/histories.csv",
         "results/summary.csv",
         "results/comparisons.csv",

@@ -137,3 +137,29 @@ rule plot_activations:
         code=script_hash("plot_activations.py"),
     script:
         "../scripts/plot_activations.py"
+
+
+rule build_explorer:
+    input:
+        data=expand("results/datasets/{dataset}.npz", dataset=planar_datasets()),
+        boundaries=explorer_runs("boundary.npz"),
+        histories="results/histories.csv",
+        runs="results/runs.csv",
+    output:
+        html=report(
+            "results/explorer.html",
+            caption="../report/explorer.rst",
+            category="explorer",
+            labels={"page": "interactive boundary explorer"},
+        ),
+    log:
+        "logs/build_explorer.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        datasets=planar_datasets(),
+        seeds=explorer_seeds(),
+        code=script_hash("build_explorer.py"),
+    script:
+        "../scripts/build_explorer.py"

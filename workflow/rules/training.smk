@@ -32,6 +32,7 @@ rule train:
         training=job_training,
         planar=lambda wildcards: is_planar(wildcards.dataset),
         grid_resolution=grid_resolution,
+        explorer_frames=explorer_frames,
         # Next to the outputs, also under a module's `prefix:`.
         checkpoint_dir=lambda wildcards, output: f"{Path(output.history).parent}/.ckpt",
         code=script_hash("train.py"),

@@ -17,6 +17,7 @@ call(
         training=params.training,
         planar=params.planar,
         grid_resolution=params.grid_resolution,
+        explorer_frames=params.explorer_frames,
         checkpoint_dir=params.checkpoint_dir,
         code=params.code,
         threads=snakemake.threads,

@@ -217,3 +217,15 @@ def boundary_grid(X, resolution, margin=0.1):
     xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution, dtype=np.float32)
     ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution, dtype=np.float32)
     return np.meshgrid(xs, ys)
+
+
+def explorer_epochs(epochs, frames):
+    """Epoch 0 (the initial weights) and ``frames`` evenly spaced epochs up to
+    the last: the explorer slider's stops."""
+    return sorted({round(epochs * i / frames) for i in range(frames + 1)})
+
+
+def shades(probabilities):
+    """Probabilities as 8-bit shades (p * 255, rounded): a quarter of float32's
+    bytes, and 255 steps are finer than a colour scale shows."""
+    return np.rint(np.asarray(probabilities, dtype=np.float32) * 255).astype(np.uint8)

@@ -13,7 +13,8 @@ PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-learn", "p
 
 def local_modules(script, package="actzoo"):
     """The script and every ``package`` module it imports, directly or not,
-    or names in a "module:function" string (a function run by a warm worker)."""
+    or names in a "module:function" string (a function run by a warm worker),
+    with each module's assets: files sharing its name (explorer.js for explorer.py)."""
     root = Path(script).resolve().parent
     seen, todo = set(), [Path(script).resolve()]
     while todo:
@@ -21,6 +22,8 @@ def local_modules(script, package="actzoo"):
         if path in seen or not path.exists():
             continue
         seen.add(path)
+        if path.suffix != ".py":
+            continue
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             names = []
             if isinstance(node, ast.Import):
@@ -35,7 +38,7 @@ def local_modules(script, package="actzoo"):
             for name in names:
                 if name == package or name.startswith(package + "."):
                     module = root.joinpath(*name.split("."))
-                    todo += [module.with_suffix(".py"), module / "__init__.py"]
+                    todo += [module.with_suffix(".py"), module / "__init__.py", *module.parent.glob(f"{module.name}.*")]
     return sorted(seen)
 
 

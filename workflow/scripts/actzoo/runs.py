@@ -6,7 +6,7 @@ import time
 import numpy as np
 
 from actzoo import engine
-from actzoo.datasets import boundary_grid
+from actzoo.datasets import boundary_grid, explorer_epochs, shades
 from actzoo.provenance import versions
 
 
@@ -24,20 +24,26 @@ def train_and_save(
     code,
     threads=1,
     log=None,
+    explorer_frames=None,
 ):
     """Train one (dataset, activation, seed) run and write ``outputs``.
 
     ``outputs`` maps history/metrics/model/boundary to paths. Everything but
     ``train_seconds`` in metrics.json is a pure function of the inputs.
-    Messages go to ``log``, by default stderr (the job's log).
+    Messages go to ``log``, by default stderr (the job's log). For 2-D data,
+    boundary.npz holds the grids at the snapshot epochs and the end
+    (``epochs``, ``probabilities``: the static figures) and, as 8-bit shades,
+    at ``explorer_frames`` evenly spaced epochs from 0 (``explorer_*``).
     """
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     engine.configure_threads(threads)
     with np.load(data_path) as npz:
         data = {k: npz[k] for k in ("X_train", "y_train", "X_val", "y_val")}
     grid = None
+    explorer = []
     if planar:
         grid = boundary_grid(np.concatenate([data["X_train"], data["X_val"]]), grid_resolution)
+        explorer = explorer_epochs(training["epochs"], explorer_frames) if explorer_frames else []
     started = time.perf_counter()
     result = engine.train(
         data,
@@ -51,7 +57,7 @@ def train_and_save(
         engine=training["engine"],
         shuffle=training["shuffle"],
         grid=grid,
-        snapshot_epochs=training["snapshot_epochs"],
+        snapshot_epochs=sorted(set(training["snapshot_epochs"]) | set(explorer)),
         checkpoint_dir=checkpoint_dir,
         checkpoint_every=training["checkpoint_every"],
         code=code,
@@ -62,21 +68,21 @@ def train_and_save(
     engine.history_table(rows).to_csv(outputs["history"], index=False)
     result["model"].save(outputs["model"])
     epochs_run = len(rows)
-    snapshot_epochs = sorted(result["snapshots"])
+    grids, final = dict(result["snapshots"]), []
     if planar and not result["diverged"]:
-        final = engine.predict_grid(result["model"], grid)
-        snapshots = [result["snapshots"][e] for e in snapshot_epochs] + [final]
-        snapshot_epochs = snapshot_epochs + [epochs_run]
-    elif planar:
-        snapshots = [result["snapshots"][e] for e in snapshot_epochs]
-    else:
-        snapshots = []
+        grids[epochs_run] = engine.predict_grid(result["model"], grid)
+        final = [epochs_run]
+    static = sorted(set(training["snapshot_epochs"]) & set(grids) - set(final)) + final
+    replay = sorted(set(explorer) & set(grids))
+    shape = grid[0].shape if planar else (0, 0)
     np.savez(
         outputs["boundary"],
-        xx=grid[0] if planar else np.zeros((0, 0)),
-        yy=grid[1] if planar else np.zeros((0, 0)),
-        epochs=np.array(snapshot_epochs, dtype=np.int64),
-        probabilities=np.array(snapshots, dtype=np.float32).reshape(len(snapshots), *(grid[0].shape if planar else (0, 0))),
+        xx=grid[0] if planar else np.zeros(shape),
+        yy=grid[1] if planar else np.zeros(shape),
+        epochs=np.array(static, dtype=np.int64),
+        probabilities=np.array([grids[e] for e in static], dtype=np.float32).reshape(len(static), *shape),
+        explorer_epochs=np.array(replay, dtype=np.int64),
+        explorer_probabilities=shades([grids[e] for e in replay]).reshape(len(replay), *shape),
     )
     metrics = {
         "dataset": dataset,
@@ -98,3 +104,4 @@ def train_and_save(
     }
     engine.write_json(outputs["metrics"], metrics)
     return metrics
+

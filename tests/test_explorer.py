@@ -1,0 +1,366 @@
+"""results/explorer.html: what it embeds (in-process) and what a real browser
+shows (headless Chromium via Selenium; skipped only where Chromium is missing
+and cannot be installed)."""
+
+import base64
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from actzoo.datasets import explorer_epochs, shades
+from actzoo.explorer import build_explorer
+
+REPO = Path(__file__).resolve().parents[1]
+RES = 20
+AXIS = np.linspace(-1, 1, RES, dtype=np.float32)
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def toy_grid(activation, epoch):
+    """Known pictures: "a" is a vertical boundary that moves right with the
+    epoch; "b" a horizontal one; "c" a vertical one, flipped."""
+    xx, yy = np.meshgrid(AXIS, AXIS)
+    if activation == "a":
+        return sigmoid(30 * (xx - (-0.5 + 0.25 * epoch)))
+    if activation == "b":
+        return sigmoid(30 * yy)
+    return sigmoid(-30 * xx)
+
+
+def make_toy(directory, seeds=(1, 2, 3), diverged=None, epochs=4, frames=2):
+    """The files build_explorer reads, for a data set "toy" with activations
+    a, b, c; run (c, any seed) diverges at ``diverged`` (an epoch) if given."""
+    directory = Path(directory)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (60, 2)).astype(np.float32)
+    y = (X[:, :1] > 0).astype(np.float32)
+    (directory / "data").mkdir(parents=True)
+    np.savez(directory / "data" / "toy.npz", X_train=X[:40], y_train=y[:40], X_val=X[40:], y_val=y[40:])
+    xx, yy = np.meshgrid(AXIS, AXIS)
+    histories, runs, boundaries = [], [], []
+    for activation in ("a", "b", "c"):
+        for seed in seeds:
+            last = epochs if not (activation == "c" and diverged) else diverged - 1
+            replay = [e for e in explorer_epochs(epochs, frames) if e <= last]
+            path = directory / "runs" / "toy" / activation / f"seed{seed}" / "boundary.npz"
+            path.parent.mkdir(parents=True)
+            grids = shades([toy_grid(activation, e) for e in replay])
+            np.savez(path, xx=xx, yy=yy, explorer_epochs=np.array(replay), explorer_probabilities=grids)
+            boundaries.append(path)
+            for epoch in range(1, last + 1):
+                loss = 1 / (epoch + seed) + (0.1 if activation == "b" else 0)
+                histories.append(("toy", activation, seed, epoch, loss, 0.5, loss, 1 - loss))
+            diverged_here = activation == "c" and bool(diverged)
+            runs.append(("toy", activation, seed, last, diverged_here, diverged if diverged_here else None))
+    columns = ["dataset", "activation", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+    pd.DataFrame(histories, columns=columns).to_csv(directory / "histories.csv", index=False)
+    pd.DataFrame(runs, columns=["dataset", "activation", "seed", "epochs", "diverged", "diverged_epoch"]).to_csv(
+        directory / "runs.csv", index=False
+    )
+    return boundaries
+
+
+def build_toy(directory, embedded=(1, 2), **kwargs):
+    boundaries = make_toy(directory, **kwargs)
+    chosen = [p for p in boundaries if int(p.parent.name.removeprefix("seed")) in embedded]
+    output = Path(directory) / "explorer.html"
+    page = build_explorer(
+        {"toy": Path(directory) / "data" / "toy.npz"},
+        chosen,
+        Path(directory) / "histories.csv",
+        Path(directory) / "runs.csv",
+        list(embedded),
+        output,
+    )
+    return output, page
+
+
+def embedded(html, element):
+    return re.search(rf'<script type="application/[\w-]+" id="{element}">(.*?)</script>', html, re.S).group(1)
+
+
+# ---------------------------------------------------------------- in-process
+
+
+def test_explorer_epochs_are_evenly_spaced_from_zero():
+    assert explorer_epochs(100, 25) == list(range(0, 101, 4))
+    assert explorer_epochs(6, 25) == list(range(7)), "never more stops than epochs"
+    assert explorer_epochs(10, 3) == [0, 3, 7, 10]
+
+
+def test_shades_lose_at_most_half_a_step():
+    p = np.linspace(0, 1, 10001, dtype=np.float32)
+    assert np.abs(shades(p) / 255 - p).max() <= 0.5 / 255 + 1e-7
+    assert shades([0.0, 1.0]).tolist() == [0, 255]
+
+
+def test_page_embeds_the_chosen_seeds_and_bands_over_all(tmp_path):
+    output, page = build_toy(tmp_path, embedded=(1, 2))
+    html = output.read_text()
+    assert (page["runs_embedded"], page["runs_total"]) == (6, 9)
+    assert "holds 6 of the 9 runs" in html and "first 2 seeds" in html, "the page says what it holds"
+    toy = page["datasets"][0]
+    assert toy["seeds"] == [1, 2] and toy["seeds_total"] == 3
+    assert {(r["activation"], r["seed"]) for r in toy["runs"]} == {(a, s) for a in "abc" for s in (1, 2)}
+    # The band covers seed 3 too: its loss 1/(1+3) at epoch 1 is the minimum.
+    assert toy["bands"]["a"]["val_loss"]["low"][0] == pytest.approx(0.25)
+    assert toy["bands"]["a"]["val_loss"]["high"][0] == pytest.approx(0.5)
+    # The grids decode to exactly the shades of each run and frame.
+    grids = np.frombuffer(zlib.decompress(base64.b64decode(embedded(html, "grids"))), np.uint8).reshape(-1, RES, RES)
+    for run in toy["runs"]:
+        for k, epoch in enumerate(run["frames"]):
+            assert np.array_equal(grids[run["offset"] + k], shades(toy_grid(run["activation"], epoch)))
+    assert json.loads(embedded(html, "payload")) == json.loads(json.dumps(page))
+
+
+def test_a_diverged_run_has_no_frames_from_its_divergence_on(tmp_path):
+    _, page = build_toy(tmp_path, diverged=3)
+    run = next(r for r in page["datasets"][0]["runs"] if r["activation"] == "c")
+    assert run["diverged_epoch"] == 3 and run["frames"] == [0, 2] and len(run["val_loss"]) == 2
+
+
+def test_page_is_self_contained(tmp_path):
+    output, _ = build_toy(tmp_path)
+    html = output.read_text()
+    assert "default-src 'none'" in html, "a Content-Security-Policy forbids every load"
+    assert not re.search(r"<(?:script|img|iframe)[^>]+src=|<link\b", html), "nothing is loaded from elsewhere"
+    assert "{{" not in html.replace(embedded(html, "grids"), "").split("<script>", 1)[0]
+
+
+def test_default_sized_page_stays_within_budget(tmp_path):
+    """The default config's size: 4 activations x 8 seeds x 26 frames of
+    100 x 100 (smooth boundaries, as trained models give)."""
+    from actzoo import explorer
+
+    rng = np.random.default_rng(1)
+    axis = np.linspace(-1, 1, 100)
+    xx, yy = np.meshgrid(axis, axis)
+    frames = [
+        shades(sigmoid(rng.uniform(1, 30) * (np.cos(t) * xx + np.sin(t) * yy - rng.uniform(-0.5, 0.5))))
+        for t in rng.uniform(0, 2 * np.pi, 4 * 8 * 26)
+    ]
+    output = tmp_path / "page.html"
+    explorer.write_page(output, {"datasets": [], "runs_embedded": 0, "runs_total": 0}, np.asarray(frames).tobytes())
+    assert output.stat().st_size < 10e6
+
+
+def test_the_tiny_runs_grids_replay_training(tiny_run):
+    """Saved while training (inside the compiled loop), the explorer's frames
+    agree with the static snapshots and the final grid of the same run."""
+    for activation in ("tanh", "relu"):
+        with np.load(tiny_run / "results" / "runs" / "circles" / activation / "seed1" / "boundary.npz") as b:
+            assert b["explorer_epochs"].tolist() == list(range(7)), "6 epochs: every epoch, and epoch 0"
+            assert b["explorer_probabilities"].dtype == np.uint8
+            static = dict(zip(b["epochs"].tolist(), b["probabilities"]))
+            assert sorted(static) == [1, 3, 6]
+            for epoch, grid in static.items():
+                assert np.array_equal(b["explorer_probabilities"][epoch], shades(grid)), epoch
+    assert (tiny_run / "results" / "explorer.html").stat().st_size < 10e6
+
+
+# ---------------------------------------------------------------- in a browser
+
+
+def chromium_paths():
+    return shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium. In CI (CI=true, root) a missing one is installed, and
+    failing that is a failure; elsewhere the browser tests skip with a reason."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    if None in chromium_paths():
+        if os.environ.get("CI") == "true" and os.geteuid() == 0:
+            subprocess.run(["bash", str(REPO / ".ci" / "chromium-up.sh")], check=True)
+        else:
+            pytest.skip("no headless Chromium (install as root: bash .ci/chromium-up.sh)")
+    chromium, chromedriver = chromium_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.add_argument("--window-size=1400,1400")
+    options.add_argument("--force-device-scale-factor=1")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    yield driver
+    driver.quit()
+
+
+class Page:
+    """The explorer open in the browser, with waits on its render counter."""
+
+    def __init__(self, driver, path, shots):
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        self.driver, self.shots, self.wait = driver, shots, WebDriverWait(driver, 60)
+        driver.get_log("browser"), driver.get_log("performance")  # drop earlier pages' entries
+        driver.get(Path(path).as_uri())
+        self.wait.until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def rendered(self):
+        return int(self.js("return Number(document.body.dataset.rendered || 0)"))
+
+    def act(self, action):
+        """Do ``action`` (a user's input) and wait until the page has redrawn."""
+        before = self.rendered()
+        action()
+        self.wait.until(lambda d: self.rendered() > before)
+
+    def element(self, selector):
+        return self.driver.find_element("css selector", selector)
+
+    def screenshot(self, name):
+        """The boundary panels as an RGB array; also saved under the test's tmp dir."""
+        from PIL import Image
+
+        png = self.element("#boundaries").screenshot_as_png
+        (self.shots / f"{name}.png").write_bytes(png)
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+    def pixel_of(self, panel, x, y):
+        """Pixel (column, row) of data point (x, y) in ``panel`` (0-based),
+        relative to the #boundaries element, from Plotly's own axis mapping."""
+        return self.js(
+            """const gd = document.getElementById('boundaries'), s = arguments[0] ? String(arguments[0] + 1) : '';
+               const xa = gd._fullLayout['xaxis' + s], ya = gd._fullLayout['yaxis' + s];
+               return [xa._offset + xa.d2p(arguments[1]), ya._offset + ya.d2p(arguments[2])];""",
+            panel,
+            float(x),
+            float(y),
+        )
+
+
+def test_the_page_loads_offline_without_errors(browser, tmp_path):
+    output, _ = build_toy(tmp_path)
+    page = Page(browser, output, tmp_path)
+    assert "holds 6 of the 9 runs" in page.element("#holds").text
+    errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    assert errors == [], errors
+    requested = {
+        json.loads(entry["message"])["message"]["params"]["request"]["url"]
+        for entry in browser.get_log("performance")
+        if json.loads(entry["message"])["message"]["method"] == "Network.requestWillBeSent"
+    }
+    outside = {url for url in requested if url != output.as_uri() and not url.startswith(("data:", "blob:"))}
+    assert outside == set(), "no network request: only the file itself and in-page data"
+    assert output.as_uri() in requested
+
+
+def test_slider_activations_points_overlay_and_play(browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    output, _ = build_toy(tmp_path)
+    page = Page(browser, output, tmp_path)
+    slider = page.element("#frame")
+    assert page.element("#epoch").text == "epoch 4 of 4", "opens at the last epoch"
+    last = page.screenshot("epoch4")
+    page.act(lambda: slider.send_keys(Keys.HOME))
+    assert page.element("#epoch").text == "epoch 0 of 4"
+    first = page.screenshot("epoch0")
+    assert last.shape == first.shape and np.mean(np.any(last != first, axis=-1)) > 0.05, "the slider moves the boundary"
+    assert page.element("#curves").text.count("seed 1") >= 3, "curves of the shown seed, one per activation"
+
+    page.act(lambda: page.element("#activations input[value='a']").click())
+    without_a = page.screenshot("without_a")
+    assert page.js("return window.explorer.state.activations") == ["b", "c"]
+    assert without_a.shape != first.shape or np.mean(np.any(without_a != first, axis=-1)) > 0.05
+
+    contours = "return document.getElementById('boundaries').data.filter(t => t.type === 'contour').length"
+    assert page.js(contours) == 2
+    page.act(lambda: page.element("#overlay").click())
+    assert page.js(contours) == 2 + 2 * 2, "plus one contour per embedded seed and panel"
+    scatter = "return document.getElementById('boundaries').data.filter(t => t.type === 'scatter').length"
+    page.act(lambda: page.element("#points option[value='none']").click())
+    assert page.js(scatter) == 0
+
+    page.act(lambda: page.element("#play").click())
+    page.wait.until(lambda d: page.element("#play").text == "Play")
+    assert page.element("#epoch").text == "epoch 4 of 4", "Play runs to the last epoch, then stops"
+
+
+def test_colours_follow_the_probabilities(browser, tmp_path):
+    """At grid points where p is near 0 the page is red, near 1 blue: read
+    from the screenshot at Plotly's own mapping of the point."""
+    output, _ = build_toy(tmp_path)
+    page = Page(browser, output, tmp_path)
+    page.act(lambda: page.element("#points option[value='none']").click())
+    picture = page.screenshot("colours")
+    grid = toy_grid("b", 4)  # panel 1: p ~ 0 below y = 0, ~1 above
+    for i, j in [(2, 5), (3, 14), (16, 5), (17, 14)]:
+        column, row = page.pixel_of(1, AXIS[j], AXIS[i])
+        r, _, b = picture[round(row), round(column)]
+        assert (b > r) == (grid[i, j] > 0.5), (i, j, grid[i, j], (r, b))
+
+
+def test_a_diverged_run_is_labelled_and_not_drawn(browser, tmp_path):
+    output, _ = build_toy(tmp_path, diverged=3)
+    page = Page(browser, output, tmp_path)
+    heatmaps = "return document.getElementById('boundaries').data.filter(t => t.type === 'heatmap').length"
+    assert page.js(heatmaps) == 2, "at epoch 4, c has diverged: no heatmap for it"
+    assert "diverged at epoch 3" in page.element("#notes").text
+    assert "non-finite weights, no boundary" in page.element("#boundaries").text
+    page.act(lambda: page.js("const s = document.getElementById('frame'); s.value = 1; s.dispatchEvent(new Event('input'))"))
+    assert page.element("#epoch").text == "epoch 2 of 4"
+    assert page.js(heatmaps) == 3, "before its divergence c is drawn, and labelled"
+    assert "(diverged at epoch 3)" in page.element("#boundaries").text
+
+
+def test_the_final_view_agrees_with_boundary_npz(browser, tiny_run, tmp_path):
+    """The real tiny run: in every activation's panel, the colour at grid
+    points where the final model is clearly on one side (|p - 0.5| > 0.1,
+    and so are the neighbours, away from the drawn 0.5 contour) is red below
+    0.5 and blue above."""
+    page = Page(browser, tiny_run / "results" / "explorer.html", tmp_path)
+    page.act(lambda: page.element("#points option[value='none']").click())
+    picture = page.screenshot("tiny_final")
+    checked = 0
+    for panel, activation in enumerate(("tanh", "relu")):
+        with np.load(tiny_run / "results" / "runs" / "circles" / activation / "seed1" / "boundary.npz") as b:
+            xx, yy, final = b["xx"], b["yy"], b["probabilities"][-1]
+        side = final > 0.5
+        for i, j in zip(*np.nonzero(np.abs(final - 0.5) > 0.1)):
+            if not (1 <= i < final.shape[0] - 1 and 1 <= j < final.shape[1] - 1):
+                continue  # edge cells may lie under the axis frame
+            if len(np.unique(side[i - 1 : i + 2, j - 1 : j + 2])) > 1:
+                continue
+            column, row = page.pixel_of(panel, xx[i, j], yy[i, j])
+            r, _, blue = picture[round(row), round(column)]
+            assert (blue > r) == (final[i, j] > 0.5), (activation, i, j, final[i, j], (r, blue))
+            checked += 1
+    assert checked >= 10, "enough confident grid points to check"
+
+
+def test_editing_the_pages_script_or_template_rebuilds_it(tmp_path):
+    """explorer.js and explorer.html are code of the build_explorer rule: its
+    code hash covers them, so an edit reruns it."""
+    from actzoo.provenance import code_hash, local_modules
+
+    scripts = tmp_path / "scripts"
+    shutil.copytree(REPO / "workflow" / "scripts", scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    entry = scripts / "build_explorer.py"
+    names = {p.name for p in local_modules(entry)}
+    assert {"explorer.py", "explorer.js", "explorer.html", "datasets.py"} - names == {"datasets.py"}
+    before = code_hash(entry)
+    for asset in ("explorer.js", "explorer.html"):
+        (scripts / "actzoo" / asset).write_text((scripts / "actzoo" / asset).read_text() + "\n")
+        assert code_hash(entry) != before, asset
+        before = code_hash(entry)

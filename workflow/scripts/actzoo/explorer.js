@@ -1,0 +1,244 @@
+// actzoo explorer: ties the page's controls to Plotly.react. Plotly draws
+// everything (heatmaps, the 0.5 contours it computes from the same grids,
+// curves); this file only picks which grids and curves to show.
+"use strict";
+
+(async function () {
+  const $ = (id) => document.getElementById(id);
+  const page = JSON.parse($("payload").textContent);
+  const grids = await inflate($("grids").textContent.trim());
+  const [rows, columns] = page.grid_shape;
+  const state = { dataset: 0, seed: null, activations: [], points: "train", overlay: false, frame: 0 };
+  let playing = null;
+
+  // The grids: 8-bit shades, deflated by Python's zlib; the browser's own
+  // DecompressionStream inflates them (a local stream, not a request).
+  async function inflate(base64) {
+    const text = atob(base64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  const dataset = () => page.datasets[state.dataset];
+  const epoch = () => dataset().epochs[state.frame];
+  const run = (activation, seed) => dataset().runs.find((r) => r.activation === activation && r.seed === seed);
+  const diverged = (r, e) => r.diverged_epoch !== null && e >= r.diverged_epoch;
+
+  // The probability grid of run ``r`` at epoch ``e`` as rows of floats, or
+  // null where the run has none (it diverged before ``e``).
+  function grid(r, e) {
+    const index = r.frames.indexOf(e);
+    if (index < 0 || diverged(r, e)) return null;
+    const start = (r.offset + index) * rows * columns;
+    const z = [];
+    for (let i = 0; i < rows; i++) {
+      const row = new Array(columns);
+      for (let j = 0; j < columns; j++) row[j] = grids[start + i * columns + j] / 255;
+      z.push(row);
+    }
+    return z;
+  }
+
+  function contour(d, z, axes, line) {
+    return {
+      type: "contour", x: d.x, y: d.y, z, ...axes, showscale: false, hoverinfo: "skip",
+      contours: { start: 0.5, end: 0.5, size: 1, coloring: "none" }, line,
+    };
+  }
+
+  function points(d, axes) {
+    if (state.points === "none") return [];
+    const p = d.points[state.points];
+    const pick = (label) => ({
+      x: p.x.filter((_, i) => p.label[i] === label), y: p.y.filter((_, i) => p.label[i] === label),
+    });
+    return [
+      { type: "scatter", mode: "markers", ...pick(0), ...axes, name: "label 0", hoverinfo: "skip", showlegend: false,
+        marker: { symbol: "x-thin-open", size: 6, color: "red", line: { color: "red", width: 1.5 } } },
+      { type: "scatter", mode: "markers", ...pick(1), ...axes, name: "label 1", hoverinfo: "skip", showlegend: false,
+        marker: { symbol: "circle-open", size: 6, color: "blue" } },
+    ];
+  }
+
+  function boundaries() {
+    const d = dataset(), e = epoch(), n = state.activations.length;
+    const perRow = Math.min(n, 4), nRows = Math.ceil(n / 4);
+    const traces = [], annotations = [], layout = {
+      grid: { rows: nRows, columns: perRow, pattern: "independent" },
+      height: 60 + 330 * nRows, margin: { l: 30, r: 30, t: 50, b: 20 }, showlegend: false,
+    };
+    const notes = [];
+    state.activations.forEach((activation, k) => {
+      const s = k ? String(k + 1) : "";
+      const axes = { xaxis: "x" + s, yaxis: "y" + s };
+      const r = run(activation, state.seed), z = grid(r, e);
+      layout["xaxis" + s] = { showticklabels: false, range: [d.x[0], d.x[d.x.length - 1]], constrain: "domain" };
+      layout["yaxis" + s] = { showticklabels: false, range: [d.y[0], d.y[d.y.length - 1]], scaleanchor: "x" + s, constrain: "domain" };
+      let title = `<b>${activation}</b> · seed ${state.seed} · epoch ${e}`;
+      if (r.diverged_epoch !== null) {
+        title += ` <span style="color:#8b0000">(diverged at epoch ${r.diverged_epoch})</span>`;
+        notes.push(`${activation}, seed ${state.seed}: training diverged at epoch ${r.diverged_epoch}; no boundary is drawn from that epoch on.`);
+      }
+      annotations.push({ text: title, showarrow: false, xref: `x${s} domain`, yref: `y${s} domain`, x: 0.5, y: 1.01, yanchor: "bottom" });
+      if (z) {
+        traces.push({
+          type: "heatmap", x: d.x, y: d.y, z, zmin: 0, zmax: 1, colorscale: page.colorscale, ...axes,
+          showscale: k === 0, colorbar: { title: { text: "P(label 1)" }, thickness: 12, len: 0.8 },
+          hovertemplate: `p = %{z:.3f}<extra>${activation}</extra>`,
+        });
+        traces.push(contour(d, z, axes, { color: "black", width: 2 }));
+      } else {
+        annotations.push({
+          text: `diverged at epoch ${r.diverged_epoch}:<br>non-finite weights, no boundary`, showarrow: false,
+          font: { color: "#8b0000", size: 14 }, xref: `x${s} domain`, yref: `y${s} domain`, x: 0.5, y: 0.5,
+        });
+      }
+      if (state.overlay) {
+        for (const seed of d.seeds) {
+          const other = grid(run(activation, seed), e);
+          if (other) traces.push(contour(d, other, axes, { color: "rgba(40,40,40,0.55)", width: 1 }));
+        }
+      }
+      traces.push(...points(d, axes));
+    });
+    layout.annotations = annotations;
+    $("notes").textContent = notes.join(" ");
+    return [traces, layout];
+  }
+
+  function curves() {
+    const d = dataset(), e = epoch(), traces = [];
+    const measures = [["val_loss", "validation loss"], ["val_accuracy", "validation accuracy"]];
+    const layout = {
+      grid: { rows: 1, columns: 2, pattern: "independent" }, height: 360, margin: { l: 60, r: 20, t: 20, b: 40 },
+      legend: { orientation: "h", y: -0.3, yanchor: "top" }, shapes: [],
+    };
+    measures.forEach(([measure, label], m) => {
+      const s = m ? "2" : "", axes = { xaxis: "x" + s, yaxis: "y" + s };
+      layout["xaxis" + s] = { title: { text: "epoch" } };
+      layout["yaxis" + s] = { title: { text: label } };
+      layout.shapes.push({ type: "line", xref: "x" + s, yref: `y${s} domain`, x0: e, x1: e, y0: 0, y1: 1, line: { color: "#444", dash: "dot" } });
+      for (const activation of state.activations) {
+        const colour = page.colours[activation], band = d.bands[activation][measure], r = run(activation, state.seed);
+        const group = { legendgroup: activation, ...axes, hoverinfo: "skip" };
+        traces.push({ type: "scatter", mode: "lines", x: band.epoch, y: band.low, line: { width: 0 }, showlegend: false, ...group });
+        traces.push({
+          type: "scatter", mode: "lines", x: band.epoch, y: band.high, line: { width: 0 }, fill: "tonexty",
+          fillcolor: colour + "33", name: `${activation}: all ${d.seeds_total} seeds (min-max)`, showlegend: m === 0, ...group,
+        });
+        const x = r[measure].map((_, i) => i + 1);
+        const name = `${activation}, seed ${state.seed}` + (r.diverged_epoch !== null ? ` (diverged at epoch ${r.diverged_epoch})` : "");
+        traces.push({ type: "scatter", mode: "lines", x, y: r[measure], line: { color: colour, width: 2 }, name, showlegend: m === 0, ...group });
+        if (e >= 1 && e <= r[measure].length) {
+          traces.push({ type: "scatter", mode: "markers", x: [e], y: [r[measure][e - 1]], marker: { color: colour, size: 9 }, showlegend: false, ...group });
+        }
+      }
+    });
+    return [traces, layout];
+  }
+
+  const config = { responsive: true, displaylogo: false };
+  // body[data-rendered] counts finished draws: a test waits for it, not a clock.
+  async function draw() {
+    $("epoch").textContent = `epoch ${epoch()} of ${dataset().epochs[dataset().epochs.length - 1]}`;
+    const [t1, l1] = boundaries(), [t2, l2] = curves();
+    await Promise.all([Plotly.react("boundaries", t1, l1, config), Plotly.react("curves", t2, l2, config)]);
+    document.body.dataset.rendered = Number(document.body.dataset.rendered || 0) + 1;
+  }
+
+  // A slider dragged faster than Plotly draws: draw the latest state once the
+  // current draw is done, instead of queueing every intermediate one.
+  let drawing = null, stale = false;
+  function render() {
+    if (drawing) {
+      stale = true;
+      return drawing;
+    }
+    drawing = (async () => {
+      do {
+        stale = false;
+        await draw();
+      } while (stale);
+      drawing = null;
+    })();
+    return drawing;
+  }
+
+  function option(select, value, text) {
+    const o = document.createElement("option");
+    o.value = value;
+    o.textContent = text;
+    select.appendChild(o);
+  }
+
+  // Controls for the chosen data set: its seeds, activations and epochs.
+  function setUpDataset() {
+    const d = dataset();
+    $("seed").replaceChildren();
+    d.seeds.forEach((seed) => option($("seed"), seed, `seed ${seed}`));
+    state.seed = d.seeds[0];
+    const box = $("activations");
+    box.querySelectorAll("label").forEach((l) => l.remove());
+    state.activations = d.activations.slice();
+    for (const activation of d.activations) {
+      const label = document.createElement("label"), input = document.createElement("input");
+      input.type = "checkbox";
+      input.value = activation;
+      input.checked = true;
+      input.addEventListener("change", () => {
+        const chosen = [...box.querySelectorAll("input:checked")].map((i) => i.value);
+        if (!chosen.length) { input.checked = true; return; }  // always one panel
+        state.activations = chosen;
+        render();
+      });
+      label.append(input, " " + activation);
+      box.appendChild(label);
+    }
+    $("frame").max = d.epochs.length - 1;
+    state.frame = d.epochs.length - 1;
+    $("frame").value = state.frame;
+  }
+
+  function stop() {
+    playing = null;
+    $("play").textContent = "Play";
+  }
+
+  async function play(token) {
+    while (playing === token && state.frame < dataset().epochs.length - 1) {
+      state.frame += 1;
+      $("frame").value = state.frame;
+      await render();
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+    if (playing === token) stop();
+  }
+
+  if (!page.datasets.length) {
+    $("notes").textContent = "This run has no 2-D data set, so there is no boundary to explore.";
+    document.body.dataset.ready = "true";
+    return;
+  }
+  page.datasets.forEach((d, i) => option($("dataset"), i, d.name));
+  $("dataset").addEventListener("change", () => { stop(); state.dataset = Number($("dataset").value); setUpDataset(); render(); });
+  $("seed").addEventListener("change", () => { state.seed = Number($("seed").value); render(); });
+  $("points").addEventListener("change", () => { state.points = $("points").value; render(); });
+  $("overlay").addEventListener("change", () => { state.overlay = $("overlay").checked; render(); });
+  $("frame").addEventListener("input", () => { stop(); state.frame = Number($("frame").value); render(); });
+  $("play").addEventListener("click", () => {
+    if (playing) return stop();
+    if (state.frame >= dataset().epochs.length - 1) state.frame = 0;
+    playing = {};
+    $("play").textContent = "Pause";
+    play(playing);
+  });
+  setUpDataset();
+  await render();
+  window.explorer = { page, state, render };
+  document.body.dataset.ready = "true";
+})().catch((error) => {
+  document.getElementById("notes").textContent = "The explorer failed to start: " + error;
+  throw error;
+});

@@ -1,0 +1,156 @@
+"""results/explorer.html: training replayed in one offline page (no TensorFlow).
+
+Plotly draws it: heatmaps, the 0.5 contours (computed by plotly.js in the
+browser from the same grids), curves, zoom and hover. explorer.js only ties
+the page's controls to ``Plotly.react``. The grids travel as 8-bit shades,
+deflated and base64-encoded; the browser inflates them with its own
+DecompressionStream, so the page needs no network and no extra library.
+"""
+
+import base64
+import html
+import json
+import re
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps, colors
+from plotly.offline import get_plotlyjs
+
+# explorer.html and explorer.js next to this file (provenance hashes them too).
+ASSETS = Path(__file__)
+# The static figures' look: RdBu at alpha 0.6 on white, red crosses for
+# label 0, blue open circles for label 1, tab10 for activations.
+SHADE_ALPHA = 0.6
+
+
+def colorscale(levels=11):
+    """matplotlib's RdBu as a Plotly colour scale, blended with white as the
+    static figures draw it."""
+    scale = []
+    for value in np.linspace(0, 1, levels):
+        rgb = np.array(colormaps["RdBu"](value)[:3]) * SHADE_ALPHA + (1 - SHADE_ALPHA)
+        scale.append([round(float(value), 3), colors.to_hex(rgb)])
+    return scale
+
+
+def activation_colours(labels):
+    return {label: colors.to_hex(colormaps["tab10"](i % 10)) for i, label in enumerate(labels)}
+
+
+def rounded(values, digits=5):
+    return [None if not np.isfinite(v) else round(float(v), digits) for v in values]
+
+
+def band(histories, measure):
+    """Per-epoch min and max over every seed, as the static curves draw it."""
+    by_epoch = histories.groupby("epoch")[measure]
+    return {"epoch": by_epoch.min().index.tolist(), "low": rounded(by_epoch.min()), "high": rounded(by_epoch.max())}
+
+
+def points(X, y):
+    return {"x": rounded(X[:, 0], 4), "y": rounded(X[:, 1], 4), "label": (y[:, 0] > 0.5).astype(int).tolist()}
+
+
+def dataset_payload(name, data_path, boundaries, histories, runs, activations, seeds, offset):
+    """One data set's part of the page, and its grids (uint8 frames in run order)."""
+    with np.load(data_path) as data:
+        split = {"train": points(data["X_train"], data["y_train"]), "validation": points(data["X_val"], data["y_val"])}
+    first = boundaries[(activations[0], seeds[0])]
+    mine = histories[histories["dataset"] == name]
+    entries, frames = [], []
+    for activation in activations:
+        for seed in seeds:
+            boundary = boundaries[(activation, seed)]
+            run = runs[(runs["dataset"] == name) & (runs["activation"] == activation) & (runs["seed"] == seed)].iloc[0]
+            curve = mine[(mine["activation"] == activation) & (mine["seed"] == seed)]
+            entries.append(
+                {
+                    "activation": activation,
+                    "seed": int(seed),
+                    "frames": boundary["explorer_epochs"].tolist(),
+                    "offset": offset + len(frames),
+                    "epochs": int(run["epochs"]),
+                    "diverged_epoch": None if pd.isna(run["diverged_epoch"]) else int(run["diverged_epoch"]),
+                    "val_loss": rounded(curve["val_loss"]),
+                    "val_accuracy": rounded(curve["val_accuracy"]),
+                }
+            )
+            frames += list(boundary["explorer_probabilities"])
+    epochs = sorted({e for entry in entries for e in entry["frames"]} | {int(mine["epoch"].max())})
+    return {
+        "name": name,
+        "x": rounded(first["xx"][0], 5),
+        "y": rounded(first["yy"][:, 0], 5),
+        "points": split,
+        "epochs": epochs,
+        "activations": activations,
+        "seeds": [int(s) for s in seeds],
+        "seeds_total": int(mine["seed"].nunique()),
+        "runs": entries,
+        "bands": {
+            activation: {m: band(mine[mine["activation"] == activation], m) for m in ("val_loss", "val_accuracy")}
+            for activation in activations
+        },
+    }, frames
+
+
+def build_explorer(data_paths, boundary_paths, histories_path, runs_path, seeds, output):
+    """Write the explorer of the 2-D data sets in ``data_paths`` ({name: npz}).
+
+    ``boundary_paths`` are the embedded runs' boundary.npz files, in the order
+    results/runs/<dataset>/<activation>/seed<seed>/ names them; the curves'
+    bands come from every run in ``histories_path``.
+    """
+    histories, runs = pd.read_csv(histories_path), pd.read_csv(runs_path)
+    boundaries = {}
+    for path in map(Path, boundary_paths):
+        with np.load(path) as npz:
+            boundaries[(path.parents[2].name, path.parents[1].name, int(path.parent.name.removeprefix("seed")))] = {
+                key: npz[key] for key in ("xx", "yy", "explorer_epochs", "explorer_probabilities")
+            }
+    datasets, frames = [], []
+    for name, data_path in data_paths.items():
+        activations = [a for a in dict.fromkeys(runs.loc[runs["dataset"] == name, "activation"])]
+        mine = {(a, s): b for (d, a, s), b in boundaries.items() if d == name}
+        payload, grids = dataset_payload(name, data_path, mine, histories, runs, activations, seeds, len(frames))
+        datasets.append(payload)
+        frames += grids
+    shape = frames[0].shape if frames else (0, 0)
+    blob = np.asarray(frames, dtype=np.uint8).tobytes()
+    page = {
+        "datasets": datasets,
+        "grid_shape": list(shape),
+        "colorscale": colorscale(),
+        "colours": activation_colours(list(dict.fromkeys(runs["activation"]))),
+        "runs_embedded": sum(len(d["runs"]) for d in datasets),
+        "runs_total": int(len(runs)),
+    }
+    write_page(output, page, blob)
+    return page
+
+
+def write_page(output, page, blob):
+    """explorer.html with its placeholders filled in one pass (plotly.js's own
+    text is never searched for them)."""
+    parts = {
+        "plotly": get_plotlyjs(),
+        # "<" escaped: the JSON sits in a <script> element, where "</" would end it.
+        "payload": json.dumps(page, separators=(",", ":")).replace("<", "\\u003c"),
+        "grids": base64.b64encode(zlib.compress(blob, 9)).decode(),
+        "script": ASSETS.with_suffix(".js").read_text(),
+        "summary": html.escape(summary_line(page)),
+    }
+    template = ASSETS.with_suffix(".html").read_text()
+    Path(output).write_text(re.sub(r"\{\{(\w+)\}\}", lambda match: parts[match.group(1)], template))
+
+
+def summary_line(page):
+    """What the page holds, in words: it says so before any script runs."""
+    names = ", ".join(d["name"] for d in page["datasets"]) or "none"
+    text = f"{page['runs_embedded']} of the {page['runs_total']} runs (2-D data sets: {names})"
+    if any(len(d["seeds"]) < d["seeds_total"] for d in page["datasets"]):
+        text += f"; the first {min(len(d['seeds']) for d in page['datasets'])} seeds of each (figures.explorer_seeds)"
+    return text
