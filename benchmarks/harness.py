@@ -59,3 +59,25 @@ def job_stats(output):
             # The table ends at the first blank line; a dry run prints it a second time at the end.
             break
     return counts
+
+
+def headless_chromium():
+    """A Selenium driver of Debian's headless Chromium (chromium, chromedriver;
+    .ci/chromium-up.sh installs them), logging console and network events.
+    Raises RuntimeError naming what is missing."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as error:
+        raise RuntimeError(f"selenium is not installed ({error}); pip install -r requirements-dev.txt") from None
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        raise RuntimeError("no headless Chromium (install as root: bash .ci/chromium-up.sh)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.add_argument("--window-size=1400,1400")
+    options.add_argument("--force-device-scale-factor=1")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    return webdriver.Chrome(service=Service(chromedriver), options=options)

@@ -49,6 +49,11 @@ the absolute times. Measured:
   waits for it. The same holds for ``pipeline_time_v_max_rss_gb``.
 - ms/epoch of the compiled engine and of stock model.fit on the lesson's circles
   model, and a 100-epoch model including tracing (``benchmarks/engines.py``).
+- explorer (issue 12): ``explorer_snapshot_cost_ratio``, the median training time of
+  the default config's circles runs with the explorer's grids (``figures.explorer_frames``)
+  over without, in one process (``benchmarks/snapshots.py``); ``explorer_mb``, the size
+  of (b)'s results/explorer.html; ``explorer_load_s``, its load time in headless
+  Chromium from navigation start to the first drawn view (median of 3).
 - dryrun_sweep_s: ``snakemake -n --cores N`` of a generated sweep (10 activations x 50
   seeds x 4 datasets = 2,000 training jobs) given with ``--configfile``.
 
@@ -76,7 +81,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from harness import REPO, copy_workflow, job_stats, snakemake_command
+from harness import REPO, copy_workflow, headless_chromium, job_stats, snakemake_command
 
 HERE = Path(__file__).resolve().parent
 TIME = "/usr/bin/time"
@@ -133,11 +138,14 @@ TARGETS = {
     "train_job_peak_rss_gb": (1.0, "le"),
     "train_job_peak_pss_gb": (1.0, "le"),
     "dryrun_sweep_s": (20.0, "le"),
+    # issue 12
+    "explorer_snapshot_cost_ratio": (1.10, "le"),
+    "explorer_mb": (10.0, "le"),
 }
 
 
 # With --quick these depend on the tiny configs, so the issues' targets do not apply.
-QUICK_NOT_COMPARABLE = {"pipeline_over_lesson", "sweep_over_proxy", "dryrun_sweep_s"}
+QUICK_NOT_COMPARABLE = {"pipeline_over_lesson", "sweep_over_proxy", "dryrun_sweep_s", "explorer_mb"}
 
 # Command lines the poller looks for. Snakemake runs a rule's script as a copy
 # named .snakemake/scripts/tmp<random>.train.py: a training job's own process,
@@ -818,6 +826,52 @@ def measure_engines(measured, base_config, workdir, quick):
     measured.info["engines"] = engines
 
 
+def measure_explorer(measured, pipeline, quick):
+    """Size of (b)'s results/explorer.html, and its load time in headless
+    Chromium: navigation start to the first drawn view (median of 3; --quick 1)."""
+    page = pipeline / "results" / "explorer.html"
+    measured.results["explorer_mb"] = page.stat().st_size / 1e6
+    try:
+        driver = headless_chromium()
+    except RuntimeError as error:
+        measured.not_measured["explorer_load_s"] = str(error)
+        return
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    log("explorer.html: load time in headless Chromium ...")
+    loads = []
+    try:
+        for _ in range(1 if quick else 3):
+            driver.get("about:blank")
+            driver.get(page.as_uri())
+            WebDriverWait(driver, 120).until(lambda d: d.execute_script("return document.body.dataset.ready"))
+            loads.append(float(driver.execute_script("return document.body.dataset.readyMs")) / 1000)
+    finally:
+        driver.quit()
+    measured.results["explorer_load_s"] = statistics.median(loads)
+    measured.info["explorer_loads_s"] = loads
+
+
+def measure_explorer_snapshots(measured, base_config, workdir, quick):
+    """Training time with the explorer's grids over without (benchmarks/snapshots.py)."""
+    lesson_config = resolve(base_config)
+    settings = {
+        "dataset": lesson_config["datasets"]["circles"],
+        "training": lesson_config["training"],
+        "grid_resolution": lesson_config["figures"]["grid_resolution"],
+        "explorer_frames": lesson_config["figures"]["explorer_frames"],
+        "activations": lesson_config["activations"],
+        "repeats": 1 if quick else 4,
+    }
+    settings_path = workdir / "snapshot_settings.json"
+    settings_path.write_text(json.dumps(settings))
+    log("explorer grids: training with and without them ...")
+    _, stdout, _, _ = run_timed([sys.executable, str(HERE / "snapshots.py"), str(settings_path)], workdir)
+    snapshots = last_json_line(stdout, "snapshots.py")
+    measured.results["explorer_snapshot_cost_ratio"] = snapshots["ratio"]
+    measured.info["explorer_snapshots"] = snapshots
+
+
 def measure_sweep_dry_run(measured, base_config, workdir, cores, quick):
     """Dry run of a large generated sweep given with --configfile."""
     n_activations, n_seeds = (10, 2) if quick else (10, 50)
@@ -864,7 +918,9 @@ def measure(args):
     pipeline = measure_pipeline_cold(measured, config, workdir, args.cores, n_models)
     measure_noop_reruns(measured, pipeline, args.cores, repeats=1 if args.quick else NOOP_RERUNS)
     measure_single_training_job(measured, pipeline, config)
+    measure_explorer(measured, pipeline, args.quick)
     measure_engines(measured, base_config, workdir, args.quick)
+    measure_explorer_snapshots(measured, base_config, workdir, args.quick)
     sweep = training_sweep_config(base_config, QUICK_TRAINING_SWEEP if args.quick else TRAINING_SWEEP)
     measured.info["sweep_config"] = sweep
     sweep_dir = measure_training_sweep(measured, sweep, workdir, args.cores, worker=True)
@@ -942,6 +998,9 @@ ROWS = [
     ("pipeline_time_v_max_rss_gb", "  /usr/bin/time -v, (b) (without worker)", "GB"),
     ("noop_rerun_s", "no-op rerun, --cores {cores} (median of {noop_reruns})", "s"),
     ("dryrun_sweep_s", "dry run, {sweep_train_jobs} training jobs", "s"),
+    ("explorer_snapshot_cost_ratio", "training with explorer grids / without", "x"),
+    ("explorer_mb", "explorer.html of (b)", "MB"),
+    ("explorer_load_s", "  its load time, headless Chromium", "s"),
 ]
 
 OUTCOMES = {True: "met", False: "MISSED", None: "n/a"}

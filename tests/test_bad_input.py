@@ -71,6 +71,18 @@ CASES = [
     case("epochs-zero", tiny(**{"training.epochs": 0}), "training.epochs", "less than the minimum of 1"),
     case("batch-size-zero", tiny(**{"training.batch_size": 0}), "training.batch_size", "less than the minimum of 1"),
     case(
+        "explorer-frames-zero",
+        tiny(**{"figures.explorer_frames": 0}),
+        "figures.explorer_frames",
+        "less than the minimum of 1",
+    ),
+    case(
+        "explorer-seeds-as-list",
+        tiny(**{"figures.explorer_seeds": [1, 2]}),
+        "figures.explorer_seeds",
+        "is not of type 'integer'",
+    ),
+    case(
         "validation-fraction-zero",
         tiny(**{"datasets.circles.validation_fraction": 0}),
         "datasets.circles.validation_fraction",

@@ -8,6 +8,7 @@ The full benchmark (the targets of issues 4 and 11) is not part of the suite; ru
 import importlib.util
 import json
 import math
+import shutil
 import statistics
 import subprocess
 import sys
@@ -72,7 +73,12 @@ EXPECTED = {
     "train_job_child_shared_gb",
     "worker_peak_rss_gb",
     "worker_peak_pss_gb",
+    # issue 12
+    "explorer_snapshot_cost_ratio",
+    "explorer_mb",
 }
+# Needs headless Chromium: not measured, with the reason, where it is missing.
+BROWSER_ONLY = {"explorer_load_s"}
 # Measured by the full run only: the sweep with ACTZOO_WORKER=0 (see test_the_sweep_without_a_worker_...).
 FULL_ONLY = {
     "sweep_no_worker_cold_s",
@@ -99,8 +105,10 @@ DOCUMENTED_TARGETS = {
     "train_job_peak_rss_gb": (1.0, "le"),
     "train_job_peak_pss_gb": (1.0, "le"),
     "dryrun_sweep_s": (20.0, "le"),
+    "explorer_snapshot_cost_ratio": (1.10, "le"),
+    "explorer_mb": (10.0, "le"),
 }
-QUICK_NOT_COMPARABLE = {"pipeline_over_lesson", "sweep_over_proxy", "dryrun_sweep_s"}
+QUICK_NOT_COMPARABLE = {"pipeline_over_lesson", "sweep_over_proxy", "dryrun_sweep_s", "explorer_mb"}
 
 
 def met_as_documented(name, value):
@@ -412,7 +420,11 @@ def test_quick_benchmark_reports_every_number_positive(quick):
     report, _ = quick
     results = report["results"]
     assert EXPECTED <= results.keys(), sorted(EXPECTED - results.keys())
-    assert report["info"]["not_measured"] == {}
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        assert report["info"]["not_measured"] == {}
+        assert BROWSER_ONLY <= results.keys()
+    else:
+        assert report["info"]["not_measured"].keys() == BROWSER_ONLY
     for name, value in results.items():
         assert isinstance(value, (int, float)) and not isinstance(value, bool), (name, value)
         assert math.isfinite(value), (name, value)

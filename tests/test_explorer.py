@@ -18,6 +18,7 @@ import pytest
 
 from actzoo.datasets import explorer_epochs, shades
 from actzoo.explorer import build_explorer
+from conftest import harness
 
 REPO = Path(__file__).resolve().parents[1]
 RES = 20
@@ -131,6 +132,13 @@ def test_a_diverged_run_has_no_frames_from_its_divergence_on(tmp_path):
     assert run["diverged_epoch"] == 3 and run["frames"] == [0, 2] and len(run["val_loss"]) == 2
 
 
+def test_without_2d_data_the_page_says_so(tmp_path):
+    make_toy(tmp_path)
+    page = build_explorer({}, [], tmp_path / "histories.csv", tmp_path / "runs.csv", [1], tmp_path / "e.html")
+    assert page["datasets"] == [] and page["runs_embedded"] == 0
+    assert "holds 0 of the 9 runs (2-D data sets: none)" in (tmp_path / "e.html").read_text()
+
+
 def test_page_is_self_contained(tmp_path):
     output, _ = build_toy(tmp_path)
     html = output.read_text()
@@ -173,31 +181,16 @@ def test_the_tiny_runs_grids_replay_training(tiny_run):
 # ---------------------------------------------------------------- in a browser
 
 
-def chromium_paths():
-    return shutil.which("chromium"), shutil.which("chromedriver")
-
-
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium. In CI (CI=true, root) a missing one is installed, and
     failing that is a failure; elsewhere the browser tests skip with a reason."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    if None in chromium_paths():
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
         if os.environ.get("CI") == "true" and os.geteuid() == 0:
             subprocess.run(["bash", str(REPO / ".ci" / "chromium-up.sh")], check=True)
         else:
             pytest.skip("no headless Chromium (install as root: bash .ci/chromium-up.sh)")
-    chromium, chromedriver = chromium_paths()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.add_argument("--window-size=1400,1400")
-    options.add_argument("--force-device-scale-factor=1")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    driver = harness.headless_chromium()
     yield driver
     driver.quit()
 
@@ -358,7 +351,7 @@ def test_editing_the_pages_script_or_template_rebuilds_it(tmp_path):
     shutil.copytree(REPO / "workflow" / "scripts", scripts, ignore=shutil.ignore_patterns("__pycache__"))
     entry = scripts / "build_explorer.py"
     names = {p.name for p in local_modules(entry)}
-    assert {"explorer.py", "explorer.js", "explorer.html", "datasets.py"} - names == {"datasets.py"}
+    assert {"build_explorer.py", "explorer.py", "explorer.js", "explorer.html"} <= names
     before = code_hash(entry)
     for asset in ("explorer.js", "explorer.html"):
         (scripts / "actzoo" / asset).write_text((scripts / "actzoo" / asset).read_text() + "\n")

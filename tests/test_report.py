@@ -2,6 +2,7 @@
 
 import re
 import shutil
+import zipfile
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_report_is_self_contained_and_holds_every_figure_and_table(report):
 
 def test_report_has_categories_captions_and_the_experiment(report):
     _, _, html = report
-    for category in ("circles", "sensors", "summary", "activation functions"):
+    for category in ("circles", "sensors", "summary", "activation functions", "explorer"):
         assert category in html
     for caption in (
         "How the decision boundary forms",
@@ -65,3 +66,14 @@ def test_onsuccess_prints_the_ranked_table(tiny_copy):
     output = result.stdout + result.stderr
     assert "results/summary.md:" in output
     assert "### circles" in output and "| rank | group | activation |" in output
+
+
+def test_a_zip_report_holds_the_explorer_as_a_file_of_its_own(tiny_copy):
+    """A browser shows the explorer in a zip report; a single-file report
+    embeds it as a data: URL, which Chromium refuses above 2 MB."""
+    snakemake(tiny_copy, "--report", "results/report.zip")
+    with zipfile.ZipFile(tiny_copy / "results" / "report.zip") as archive:
+        names = [n for n in archive.namelist() if n.endswith("/explorer.html")]
+        assert len(names) == 1, archive.namelist()
+        assert archive.read(names[0]) == (tiny_copy / "results" / "explorer.html").read_bytes()
+        assert "interactive boundary explorer" in archive.read("report/report.html").decode()

@@ -67,15 +67,16 @@
     const perRow = Math.min(n, 4), nRows = Math.ceil(n / 4);
     const traces = [], annotations = [], layout = {
       grid: { rows: nRows, columns: perRow, pattern: "independent" },
-      height: 60 + 330 * nRows, margin: { l: 30, r: 30, t: 50, b: 20 }, showlegend: false,
+      height: 40 + 330 * nRows, margin: { l: 20, r: 20, t: 30, b: 10 }, showlegend: false,
     };
     const notes = [];
     state.activations.forEach((activation, k) => {
       const s = k ? String(k + 1) : "";
       const axes = { xaxis: "x" + s, yaxis: "y" + s };
       const r = run(activation, state.seed), z = grid(r, e);
-      layout["xaxis" + s] = { showticklabels: false, range: [d.x[0], d.x[d.x.length - 1]], constrain: "domain" };
-      layout["yaxis" + s] = { showticklabels: false, range: [d.y[0], d.y[d.y.length - 1]], scaleanchor: "x" + s, constrain: "domain" };
+      const bare = { showticklabels: false, ticks: "", showgrid: false, zeroline: false, constrain: "domain" };
+      layout["xaxis" + s] = { ...bare, range: [d.x[0], d.x[d.x.length - 1]] };
+      layout["yaxis" + s] = { ...bare, range: [d.y[0], d.y[d.y.length - 1]], scaleanchor: "x" + s };
       let title = `<b>${activation}</b> · seed ${state.seed} · epoch ${e}`;
       if (r.diverged_epoch !== null) {
         title += ` <span style="color:#8b0000">(diverged at epoch ${r.diverged_epoch})</span>`;
@@ -237,6 +238,7 @@
   setUpDataset();
   await render();
   window.explorer = { page, state, render };
+  document.body.dataset.readyMs = performance.now();  // since navigation began: the load time
   document.body.dataset.ready = "true";
 })().catch((error) => {
   document.getElementById("notes").textContent = "The explorer failed to start: " + error;
