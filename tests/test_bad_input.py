@@ -70,6 +70,34 @@ CASES = [
     # out of range
     case("epochs-zero", tiny(**{"training.epochs": 0}), "training.epochs", "less than the minimum of 1"),
     case("batch-size-zero", tiny(**{"training.batch_size": 0}), "training.batch_size", "less than the minimum of 1"),
+    # model variants
+    case("models-empty", tiny(models={}), "models", "should be non-empty"),
+    case("model-name-with-slash", tiny(models={"a/b": {"hidden_units": [2]}}), "models", "does not match"),
+    case("model-variant-empty", tiny(models={"deep": {}}), "models.deep", "should be non-empty"),
+    case(
+        "model-variant-no-units",
+        tiny(models={"deep": {"hidden_units": []}}),
+        "models.deep.hidden_units",
+        "should be non-empty",
+    ),
+    case(
+        "model-variant-unknown-key",
+        tiny(models={"deep": {"layers": 3}}),
+        "models.deep.layers",
+        "unknown key; expected one of ['hidden_units', 'training']",
+    ),
+    case(
+        "model-variant-execution-key",
+        tiny(models={"deep": {"training": {"threads": 2}}}),
+        "models.deep.training.threads",
+        "unknown key",
+    ),
+    case(
+        "model-variant-optimizer",
+        tiny(models={"deep": {"training": {"optimizer": "sgdx"}}}),
+        "models.deep.training.optimizer",
+        "is not one of",
+    ),
     case(
         "explorer-frames-zero",
         tiny(**{"figures.explorer_frames": 0}),

@@ -41,10 +41,15 @@ if workflow.is_main_process and (refusal := activerun.active_run()):
 DATASETS = list(config["datasets"])
 SEEDS = [int(seed) for seed in config["seeds"]]
 PLANAR_GENERATORS = {"circles", "moons", "xor", "gauss", "spiral"}
+# Model variants (config `models:`), a sweep axis between data set and
+# activation. Without them a run's path has no {model} level, as before.
+VARIANTS = config.get("models", {})
+RUN = "{dataset}/{model}/{activation}/seed{seed}" if VARIANTS else "{dataset}/{activation}/seed{seed}"
 
 
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)),
+    model="|".join(map(re.escape, VARIANTS)) or "(?!)",
     activation="|".join(map(re.escape, ACTIVATIONS)),
     seed=r"\d+",
 
@@ -69,10 +74,18 @@ def is_planar(dataset):
 EXECUTION_ONLY = ("threads", "checkpoint_every")
 
 
+def variant(wildcards):
+    """The run's model variant: its name and settings, or (None, {})."""
+    name = wildcards.get("model")
+    return name, VARIANTS.get(name, {})
+
+
 def training_params(wildcards):
-    """config["training"] without what cannot change this dataset's runs:
-    EXECUTION_ONLY never does, and boundary snapshots exist only for 2-D data."""
+    """config["training"] with the model variant's overrides, without what
+    cannot change this dataset's runs: EXECUTION_ONLY never does, and boundary
+    snapshots exist only for 2-D data."""
     training = {k: v for k, v in config["training"].items() if k not in EXECUTION_ONLY}
+    training |= variant(wildcards)[1].get("training", {})
     if not is_planar(wildcards.dataset):
         training["snapshot_epochs"] = []
     return training
@@ -117,19 +130,17 @@ def csv_input(wildcards):
 
 
 def model_params(wildcards):
-    """The global model, with the dataset's override on top."""
-    return {**config["model"], **config["datasets"][wildcards.dataset].get("model", {})}
-
-
-def run_dir(dataset, activation, seed):
-    return f"results/runs/{dataset}/{activation}/seed{seed}"
+    """The global model, the dataset's override on top, the variant's on top of that."""
+    model = {**config["model"], **config["datasets"][wildcards.dataset].get("model", {})}
+    return model | {k: v for k, v in variant(wildcards)[1].items() if k != "training"}
 
 
 def runs(filename, datasets=None, activations=None, seeds=None):
-    """One path per run, sorted by dataset, activation (config order), seed."""
+    """One path per run, sorted by dataset, variant, activation (config order), seed."""
     return [
-        f"{run_dir(d, a, s)}/{filename}"
+        f"results/runs/{RUN.format(dataset=d, model=m, activation=a, seed=s)}/{filename}"
         for d in datasets or DATASETS
+        for m in VARIANTS or [None]
         for a in activations or ACTIVATIONS
         for s in seeds or SEEDS
     ]

@@ -3,14 +3,14 @@ rule train:
         data="results/datasets/{dataset}.npz",
     output:
         multiext(
-            "results/runs/{dataset}/{activation}/seed{seed}/",
+            f"results/runs/{RUN}/",
             history="history.csv",
             metrics="metrics.json",
             model="model.keras",
             boundary="boundary.npz",
         ),
     log:
-        "logs/train/{dataset}/{activation}/seed{seed}.log",
+        f"logs/train/{RUN}.log",
     cache: True
     conda:
         "../../envs/tensorflow.yaml"
@@ -22,6 +22,7 @@ rule train:
         # The between-workflow cache hashes params but not wildcards: every
         # wildcard value is repeated here so each run gets its own entry.
         dataset="{dataset}",
+        variant=lambda wildcards: variant(wildcards)[0],
         activation=lambda wildcards: ACTIVATIONS[wildcards.activation],
         seed=lambda wildcards: int(wildcards.seed),
         model=model_params,

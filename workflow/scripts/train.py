@@ -11,6 +11,7 @@ call(
         data_path=snakemake.input.data,
         outputs=dict(snakemake.output.items()),
         dataset=params.dataset,
+        variant=params.variant,
         activation=params.activation,
         seed=params.seed,
         model=params.model,

@@ -39,22 +39,31 @@ def read_metrics(paths):
     return [read_json(path) for path in paths]
 
 
+def with_variants(columns, metrics):
+    """``columns`` with ``model`` after ``dataset`` if the runs are of model
+    variants (config ``models:``); without variants the tables stay as they were."""
+    if any(run.get("model") is not None for run in metrics):
+        return [columns[0], "model", *columns[1:]]
+    return list(columns)
+
+
 def merge_histories(history_paths, metrics):
-    """Stack run histories, keyed by the dataset/activation/seed their metrics record."""
+    """Stack run histories, keyed by the dataset/(model)/activation/seed their metrics record."""
+    keys = with_variants(HISTORY_COLUMNS[:3], metrics)
     frames = []
     for path, run in zip(history_paths, metrics, strict=True):
         frame = pd.read_csv(path)
-        frame.insert(0, "dataset", run["dataset"])
-        frame.insert(1, "activation", run["activation"])
-        frame.insert(2, "seed", run["seed"])
+        for position, key in enumerate(keys):
+            frame.insert(position, key, run[key])
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
-    extra = [c for c in table.columns if c not in HISTORY_COLUMNS]
-    return table[HISTORY_COLUMNS + extra]
+    columns = with_variants(HISTORY_COLUMNS, metrics)
+    return table[columns + [c for c in table.columns if c not in columns]]
 
 
 def runs_table(metrics):
-    return pd.DataFrame([{column: run.get(column) for column in RUN_COLUMNS} for run in metrics])
+    columns = with_variants(RUN_COLUMNS, metrics)
+    return pd.DataFrame([{column: run.get(column) for column in columns} for run in metrics])
 
 
 def provenance_of(metrics):

@@ -21,7 +21,7 @@ from actzoo.datasets import DatasetError, check_split, check_split_sizes, read_c
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 PREFIX = "actzoo: config error:"
 # Mappings whose keys are names the user chooses: given, they replace the file's.
-REPLACED_WHOLE = ("datasets",)
+REPLACED_WHOLE = ("datasets", "models")
 ACTIVATION_FORMS = "expected a Keras activation name, 'module:function' or a mapping with a 'name'"
 
 

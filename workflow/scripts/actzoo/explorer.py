@@ -54,18 +54,27 @@ def points(X, y):
     return {"x": rounded(X[:, 0], 4), "y": rounded(X[:, 1], 4), "label": (y[:, 0] > 0.5).astype(int).tolist()}
 
 
-def dataset_payload(name, data_path, boundaries, histories, runs, activations, seeds, offset):
-    """One data set's part of the page, and its grids (uint8 frames in run order)."""
+def select(table, **values):
+    """The rows of ``table`` with these column values."""
+    keep = np.ones(len(table), dtype=bool)
+    for column, value in values.items():
+        keep &= (table[column] == value).to_numpy()
+    return table[keep]
+
+
+def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
+    """One data set's (or data set and model variant's) part of the page, and
+    its grids: uint8 frames in run order. ``histories`` and ``runs`` are its own."""
     with np.load(data_path) as data:
         split = {"train": points(data["X_train"], data["y_train"]), "validation": points(data["X_val"], data["y_val"])}
+    activations = list(dict.fromkeys(runs["activation"]))
     first = boundaries[(activations[0], seeds[0])]
-    mine = histories[histories["dataset"] == name]
     entries, frames = [], []
     for activation in activations:
         for seed in seeds:
             boundary = boundaries[(activation, seed)]
-            run = runs[(runs["dataset"] == name) & (runs["activation"] == activation) & (runs["seed"] == seed)].iloc[0]
-            curve = mine[(mine["activation"] == activation) & (mine["seed"] == seed)]
+            run = select(runs, activation=activation, seed=seed).iloc[0]
+            curve = select(histories, activation=activation, seed=seed)
             entries.append(
                 {
                     "activation": activation,
@@ -79,7 +88,7 @@ def dataset_payload(name, data_path, boundaries, histories, runs, activations, s
                 }
             )
             frames += list(boundary["explorer_probabilities"])
-    epochs = sorted({e for entry in entries for e in entry["frames"]} | {int(mine["epoch"].max())})
+    epochs = sorted({e for entry in entries for e in entry["frames"]} | {int(histories["epoch"].max())})
     return {
         "name": name,
         "x": rounded(first["xx"][0], 5),
@@ -88,10 +97,10 @@ def dataset_payload(name, data_path, boundaries, histories, runs, activations, s
         "epochs": epochs,
         "activations": activations,
         "seeds": [int(s) for s in seeds],
-        "seeds_total": int(mine["seed"].nunique()),
+        "seeds_total": int(histories["seed"].nunique()),
         "runs": entries,
         "bands": {
-            activation: {m: band(mine[mine["activation"] == activation], m) for m in ("val_loss", "val_accuracy")}
+            activation: {m: band(select(histories, activation=activation), m) for m in ("val_loss", "val_accuracy")}
             for activation in activations
         },
     }, frames
@@ -100,22 +109,32 @@ def dataset_payload(name, data_path, boundaries, histories, runs, activations, s
 def build_explorer(data_paths, boundary_paths, histories_path, runs_path, seeds, output):
     """Write the explorer of the 2-D data sets in ``data_paths`` ({name: npz}).
 
-    ``boundary_paths`` are the embedded runs' boundary.npz files, in the order
-    results/runs/<dataset>/<activation>/seed<seed>/ names them; the curves'
-    bands come from every run in ``histories_path``.
+    ``boundary_paths`` are the embedded runs' boundary.npz files, named
+    results/runs/<dataset>/[<model>/]<activation>/seed<seed>/ (the model level
+    with model variants, when runs.csv has a ``model`` column); the curves'
+    bands come from every run in ``histories_path``. With variants, each
+    (data set, variant) is one entry of the page's data set menu.
     """
     histories, runs = pd.read_csv(histories_path), pd.read_csv(runs_path)
+    keys = ["dataset", "model"] if "model" in runs.columns else ["dataset"]
     boundaries = {}
     for path in map(Path, boundary_paths):
+        run_dir = path.parent
+        task = tuple(p.name for p in reversed(run_dir.parents[1 : 1 + len(keys)]))
         with np.load(path) as npz:
-            boundaries[(path.parents[2].name, path.parents[1].name, int(path.parent.name.removeprefix("seed")))] = {
+            boundaries[(task, run_dir.parent.name, int(run_dir.name.removeprefix("seed")))] = {
                 key: npz[key] for key in ("xx", "yy", "explorer_epochs", "explorer_probabilities")
             }
     datasets, frames = [], []
-    for name, data_path in data_paths.items():
-        activations = [a for a in dict.fromkeys(runs.loc[runs["dataset"] == name, "activation"])]
-        mine = {(a, s): b for (d, a, s), b in boundaries.items() if d == name}
-        payload, grids = dataset_payload(name, data_path, mine, histories, runs, activations, seeds, len(frames))
+    for task in dict.fromkeys(zip(*(runs[k].astype(str) for k in keys))):
+        if task[0] not in data_paths:
+            continue  # not 2-D
+        where = dict(zip(keys, task))
+        mine = {(a, s): b for (t, a, s), b in boundaries.items() if t == task}
+        payload, grids = task_payload(
+            " · ".join(task), data_paths[task[0]], mine, select(histories, **where), select(runs, **where),
+            seeds, len(frames),
+        )  # fmt: skip
         datasets.append(payload)
         frames += grids
     shape = frames[0].shape if frames else (0, 0)

@@ -22,39 +22,56 @@ def save(figure, paths):
 
 
 def load_runs(history_paths, metrics_paths):
-    """One frame of all histories with dataset/activation/seed/diverged columns."""
+    """One frame of all histories with model/activation/seed/diverged columns
+    (model: the variant's name, or None without variants)."""
     frames = []
     for history, metrics in zip(history_paths, metrics_paths, strict=True):
         run = read_json(metrics)
         frame = pd.read_csv(history)
-        frame["activation"], frame["seed"], frame["diverged"] = run["activation"], run["seed"], run["diverged"]
+        frame["model"], frame["activation"] = run.get("model"), run["activation"]
+        frame["seed"], frame["diverged"] = run["seed"], run["diverged"]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
+def row_length(runs):
+    """Panels per row: with model variants, one row per variant (its activations)."""
+    if runs and runs[0].get("model") is not None:
+        return len({run["activation"] for run in runs})
+    return 4
+
+
+def run_label(run):
+    """An activation, prefixed by its model variant if there are variants."""
+    return f"{run['model']} · {run['activation']}" if run.get("model") is not None else run["activation"]
+
+
 def plot_curves(history_paths, metrics_paths, dataset, paths):
     """The lesson's plot: validation loss and accuracy per epoch, one line per
-    activation (mean over seeds) with a min-max band. Diverged seeds are left out
-    of the band and counted in the legend."""
+    activation (mean over seeds) with a min-max band, one row per model
+    variant. Diverged seeds are left out of the band and counted in the legend."""
     table = load_runs(history_paths, metrics_paths)
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for activation, runs in table.groupby("activation", sort=False):
-        diverged = runs.loc[runs["diverged"], "seed"].nunique()
-        finite = runs[~runs["diverged"]]
-        label = activation + (f" ({diverged} diverged)" if diverged else "")
-        if finite.empty:
-            axes[0].plot([], [], label=label + " - no finite run")
-            continue
-        for ax, metric in zip(axes, ("val_loss", "val_accuracy")):
-            stats = finite.groupby("epoch")[metric].agg(["mean", "min", "max"])
-            (line,) = ax.plot(stats.index, stats["mean"], label=label)
-            ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.2)
+    variants = list(dict.fromkeys(table["model"]))
+    figure, axes = plt.subplots(len(variants), 2, figsize=(11, 4 * len(variants)), squeeze=False)
+    for row, variant in zip(axes, variants):
+        mine = table[table["model"] == variant] if variant is not None else table
+        for activation, runs in mine.groupby("activation", sort=False):
+            diverged = runs.loc[runs["diverged"], "seed"].nunique()
+            finite = runs[~runs["diverged"]]
+            label = activation + (f" ({diverged} diverged)" if diverged else "")
+            if finite.empty:
+                row[0].plot([], [], label=label + " - no finite run")
+                continue
+            for ax, metric in zip(row, ("val_loss", "val_accuracy")):
+                stats = finite.groupby("epoch")[metric].agg(["mean", "min", "max"])
+                (line,) = ax.plot(stats.index, stats["mean"], label=label)
+                ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.2)
+        for ax, name in zip(row, ("validation loss", "validation accuracy")):
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(name)
+            ax.grid(alpha=0.3)
+        row[0].legend(title="activation" if variant is None else f"{variant}: activation")
     n_seeds = table["seed"].nunique()
-    for ax, name in zip(axes, ("validation loss", "validation accuracy")):
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(name)
-        ax.grid(alpha=0.3)
-    axes[0].legend(title="activation")
     figure.suptitle(f"{dataset}: mean over {n_seeds} seed(s), band = min-max")
     save(figure, paths)
 
@@ -101,14 +118,14 @@ def plot_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
     with np.load(data_path) as data:
         X, y = data["X_val"], data["y_val"]
     runs = read_metrics(metrics_paths)
-    figure, axes = panel_grid(len(boundary_paths), (3.6, 3.6))
+    figure, axes = panel_grid(len(boundary_paths), (3.6, 3.6), max_columns=row_length(runs))
     for ax, boundary_path, run in zip(axes.flat, boundary_paths, runs):
         with np.load(boundary_path) as boundary:
             if run["diverged"] or not len(boundary["epochs"]):
-                _blank(ax, _diverged_note(run), title=f"{run['activation']}: diverged")
+                _blank(ax, _diverged_note(run), title=f"{run_label(run)}: diverged")
                 continue
             draw_boundary(ax, boundary["xx"], boundary["yy"], boundary["probabilities"][-1], X, y)
-        ax.set_title(f"{run['activation']}  val_acc={run['val_accuracy']:.3f}")
+        ax.set_title(f"{run_label(run)}  val_acc={run['val_accuracy']:.3f}")
     seeds = ", ".join(str(seed) for seed in sorted({run["seed"] for run in runs}))
     figure.suptitle(f"{dataset}: decision boundaries (seed {seeds})")
     save(figure, paths)
@@ -177,7 +194,7 @@ def plot_evolution(data_path, boundary_paths, metrics_paths, dataset, paths):
             if row == 0:
                 ax.set_title(f"final (epoch {epoch})" if epoch == final else f"epoch {epoch}")
             if column == 0:
-                label = run["activation"] + (" (diverged)" if run["diverged"] else "")
+                label = run_label(run) + (" (diverged)" if run["diverged"] else "")
                 ax.set_ylabel(label, fontsize=11)
     seed = metrics[0]["seed"] if metrics else "?"
     figure.suptitle(f"{dataset}: decision boundary during training (seed {seed})")
@@ -197,10 +214,10 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
     runs = read_metrics(metrics_paths)
     by_activation = {}
     for run, path in zip(runs, boundary_paths, strict=True):
-        by_activation.setdefault(run["activation"], []).append((run, path))
+        by_activation.setdefault(run_label(run), []).append((run, path))
     seeds = sorted({run["seed"] for run in runs})
     colours = {seed: plt.get_cmap("tab10")(i % 10) for i, seed in enumerate(seeds)}
-    figure, axes = panel_grid(len(by_activation), (3.8, 4.2))
+    figure, axes = panel_grid(len(by_activation), (3.8, 4.2), max_columns=row_length(runs))
     positive = y[:, 0] > 0.5
     for ax, (activation, members) in zip(axes.flat, by_activation.items()):
         ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=10, linewidths=0.8, alpha=0.35)

@@ -25,12 +25,14 @@ def train_and_save(
     threads=1,
     log=None,
     explorer_frames=None,
+    variant=None,
 ):
     """Train one (dataset, activation, seed) run and write ``outputs``.
 
     ``outputs`` maps history/metrics/model/boundary to paths. Everything but
     ``train_seconds`` in metrics.json is a pure function of the inputs.
-    Messages go to ``log``, by default stderr (the job's log). For 2-D data,
+    Messages go to ``log``, by default stderr (the job's log). ``variant``
+    names the run's model variant (config ``models:``), if any. For 2-D data,
     boundary.npz holds the grids at the snapshot epochs and the end
     (``epochs``, ``probabilities``: the static figures) and, as 8-bit shades,
     at ``explorer_frames`` evenly spaced epochs from 0 (``explorer_*``).
@@ -86,6 +88,7 @@ def train_and_save(
     )
     metrics = {
         "dataset": dataset,
+        **({"model": variant} if variant is not None else {}),
         "activation": activation["label"],
         "activation_spec": activation,
         "seed": seed,

@@ -52,25 +52,29 @@ def epochs_to_threshold(history, threshold):
     return int(reached.iloc[0]) if len(reached) else None
 
 
+def task_columns(table):
+    """What one comparison is about: a data set, or with model variants (a
+    ``model`` column) a (data set, variant). Activations are ranked per task."""
+    return ["dataset", "model"] if "model" in table.columns else ["dataset"]
+
+
 def run_statistics(histories, threshold):
     """Per-run quantities derived from the curves: epochs to the threshold and
     the area under the validation-loss curve (NaN if the curve is not finite)."""
+    keys = task_columns(histories) + ["activation", "seed"]
     rows = []
-    for (dataset, activation, seed), history in histories.groupby(["dataset", "activation", "seed"], sort=False):
+    for run, history in histories.groupby(keys, sort=False):
         history = history.sort_values("epoch")
         val_loss = history["val_loss"].to_numpy(dtype=float)
         finite = len(val_loss) and np.isfinite(val_loss).all()
         rows.append(
             {
-                "dataset": dataset,
-                "activation": activation,
-                "seed": seed,
+                **dict(zip(keys, run)),
                 "epochs_to_threshold": epochs_to_threshold(history, threshold),
                 "val_loss_auc": float(np.trapezoid(val_loss, history["epoch"])) if finite else np.nan,
             }
         )
-    columns = ["dataset", "activation", "seed", "epochs_to_threshold", "val_loss_auc"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=keys + ["epochs_to_threshold", "val_loss_auc"])
 
 
 def holm(p_values):
@@ -122,13 +126,14 @@ def _final_values(runs, metric):
 
 
 def compare(runs, metric="val_loss", alpha=0.05):
-    """All pairs of activations per dataset, on the seeds both finished.
+    """All pairs of activations per task (see task_columns), on the seeds both
+    finished.
 
     ``runs`` holds every run (diverged ones too): the diverged counts of both
     sides are reported, and the pair is tested on the remaining seeds.
     """
-    columns = [
-        "dataset",
+    keys = task_columns(runs)
+    columns = keys + [
         "activation_a",
         "activation_b",
         "metric",
@@ -145,7 +150,7 @@ def compare(runs, metric="val_loss", alpha=0.05):
         "significant",
     ]
     rows = []
-    for dataset, table in runs.groupby("dataset", sort=False):
+    for task, table in runs.groupby(keys, sort=False):
         table = table.assign(value=_final_values(table, metric), diverged=table["diverged"].astype(bool))
         wide = table.pivot(index="seed", columns="activation", values="value")
         diverged = table.groupby("activation")["diverged"].sum()
@@ -157,7 +162,7 @@ def compare(runs, metric="val_loss", alpha=0.05):
             test, p, effect = paired_test(pair[first], pair[second], wilcoxon_from)
             rows.append(
                 {
-                    "dataset": dataset,
+                    **dict(zip(keys, task)),
                     "activation_a": first,
                     "activation_b": second,
                     "metric": metric,
@@ -175,7 +180,7 @@ def compare(runs, metric="val_loss", alpha=0.05):
     comparisons = pd.DataFrame(rows, columns=columns)
     if comparisons.empty:
         return comparisons
-    for _, index in comparisons.groupby("dataset", sort=False).groups.items():
+    for _, index in comparisons.groupby(keys, sort=False).groups.items():
         comparisons.loc[index, "p_holm"] = holm(comparisons.loc[index, "p_value"])
     comparisons["p_holm"] = comparisons["p_holm"].astype(float)
     comparisons["significant"] = comparisons["p_holm"] < alpha  # NaN (not computed) -> False
@@ -228,9 +233,11 @@ def rank_groups(summary, comparisons):
 
     Returns (ranks, groups, basis), aligned with ``summary``'s rows.
     """
+    keys = task_columns(summary)
+    by_task = dict(list(comparisons.groupby(keys, sort=False))) if len(comparisons) else {}
     ranks, groups, bases = {}, {}, {}
-    for dataset, table in summary.groupby("dataset", sort=False):
-        pairs = comparisons[comparisons["dataset"] == dataset] if len(comparisons) else comparisons
+    for task, table in summary.groupby(keys, sort=False):
+        pairs = by_task.get(task, comparisons.iloc[0:0])
         tested = bool(len(pairs)) and bool(pairs["p_holm"].notna().any())
         means = table.set_index("activation")["val_loss_mean"]
         finished = means[means.notna()]
@@ -244,42 +251,42 @@ def rank_groups(summary, comparisons):
                 significant.add((better, worse))
         for activation, mean in finished.items():
             if tested:
-                ranks[(dataset, activation)] = 1 + sum((other, activation) in significant for other in finished.index)
+                ranks[(task, activation)] = 1 + sum((other, activation) in significant for other in finished.index)
             else:
-                ranks[(dataset, activation)] = 1 + int((finished < mean).sum())
-            bases[(dataset, activation)] = basis
+                ranks[(task, activation)] = 1 + int((finished < mean).sum())
+            bases[(task, activation)] = basis
         for activation in means.index[means.isna()]:
-            ranks[(dataset, activation)] = len(finished) + 1
-            bases[(dataset, activation)] = "no finished run"
-        order = sorted(means.index, key=lambda a: (ranks[(dataset, a)], np.nan_to_num(means[a], nan=np.inf)))
+            ranks[(task, activation)] = len(finished) + 1
+            bases[(task, activation)] = "no finished run"
+        order = sorted(means.index, key=lambda a: (ranks[(task, a)], np.nan_to_num(means[a], nan=np.inf)))
 
         def separated(x, y):
             if np.isnan(means[x]) != np.isnan(means[y]):
                 return True  # finished vs never finished
             if not tested:
-                return ranks[(dataset, x)] != ranks[(dataset, y)]
+                return ranks[(task, x)] != ranks[(task, y)]
             return (x, y) in significant or (y, x) in significant
 
         for activation, group in zip(order, letter_groups(order, separated)):
-            groups[(dataset, activation)] = group
-    keys = list(zip(summary["dataset"], summary["activation"]))
-    return [ranks[k] for k in keys], [groups[k] for k in keys], [bases[k] for k in keys]
+            groups[(task, activation)] = group
+    rows = list(zip(zip(*(summary[k] for k in keys)), summary["activation"]))
+    return [ranks[k] for k in rows], [groups[k] for k in rows], [bases[k] for k in rows]
 
 
 def summarize(histories, runs, threshold=0.9, alpha=0.05):
-    """The summary table (one row per dataset and activation) and the comparisons.
+    """The summary table (one row per task and activation) and the comparisons.
 
     Every run in ``runs`` counts, including diverged ones and runs whose history
     is empty (diverged at the first epoch).
     """
     runs = runs.assign(diverged=runs["diverged"].astype(bool))
-    per_run = runs.merge(run_statistics(histories, threshold), on=["dataset", "activation", "seed"], how="left")
+    keys = task_columns(runs)
+    per_run = runs.merge(run_statistics(histories, threshold), on=keys + ["activation", "seed"], how="left")
     rows = []
-    for (dataset, activation), table in per_run.groupby(["dataset", "activation"], sort=False):
+    for group, table in per_run.groupby(keys + ["activation"], sort=False):
         finite = table[~table["diverged"]]
         row = {
-            "dataset": dataset,
-            "activation": activation,
+            **dict(zip(keys + ["activation"], group)),
             "n_seeds": len(table),
             "n_diverged": int(table["diverged"].sum()),
         }
@@ -305,10 +312,11 @@ def summarize(histories, runs, threshold=0.9, alpha=0.05):
     summary = pd.DataFrame(rows)
     comparisons = compare(per_run, alpha=alpha)
     summary["rank"], summary["group"], summary["rank_basis"] = rank_groups(summary, comparisons)
-    dataset_order = {d: i for i, d in enumerate(dict.fromkeys(summary["dataset"]))}
-    summary = summary.assign(_order=summary["dataset"].map(dataset_order))
+    tasks = list(zip(*(summary[k] for k in keys)))
+    task_order = {task: i for i, task in enumerate(dict.fromkeys(tasks))}
+    summary = summary.assign(_order=[task_order[task] for task in tasks])
     summary = summary.sort_values(["_order", "rank", "val_loss_mean"], kind="stable", na_position="last")
-    first = ["dataset", "activation", "rank", "group", "n_seeds", "n_diverged"]
+    first = keys + ["activation", "rank", "group", "n_seeds", "n_diverged"]
     summary = summary[first + [c for c in summary.columns if c not in first and c != "_order"]]
     return summary.reset_index(drop=True), comparisons
 
@@ -318,11 +326,12 @@ def _number(value, fmt=".3f"):
 
 
 def markdown(summary, threshold, comparisons=None):
-    """A short ranked table per dataset for the terminal and the README."""
+    """A short ranked table per task for the terminal and the README."""
+    keys = task_columns(summary)
     lines = []
-    for dataset, table in summary.groupby("dataset", sort=False):
+    for task, table in summary.groupby(keys, sort=False):
         lines += [
-            f"### {dataset}",
+            f"### {' · '.join(map(str, task))}",
             "",
             f"| rank | group | activation | val_loss (95% CI) | val_accuracy | epochs to {threshold:.0%} | diverged |",
             "|---:|:---:|---|---|---:|---:|---:|",
@@ -345,7 +354,8 @@ def markdown(summary, threshold, comparisons=None):
                 f"{_number(row.val_accuracy_mean)} | {reached} | {row.n_diverged}/{row.n_seeds} |"
             )
         if comparisons is not None and len(comparisons):
-            tests = sorted(set(comparisons.loc[comparisons["dataset"] == dataset, "test"]))
+            same = (comparisons[keys] == pd.Series(dict(zip(keys, task)))).all(axis=1)
+            tests = sorted(set(comparisons.loc[same, "test"]))
             lines += ["", "Tests: " + "; ".join(tests) + "."]
         lines.append("")
     lines.append(
