@@ -269,3 +269,52 @@ def test_threshold_columns_and_markdown():
 def test_compare_on_empty_input():
     empty = pd.DataFrame(columns=["dataset", "activation", "seed", "val_loss", "diverged"])
     assert compare(empty).empty
+
+
+@pytest.mark.parametrize("effect", [0.8, 1.5])
+def test_seeds_needed_give_the_promised_power_in_simulation(effect):
+    """Paired differences with a known d_z, tested as compare() tests them
+    (the test paired_test picks at that n) at the corrected level alpha / m:
+    at the estimated n about 80% are separated, at half of it clearly fewer."""
+    from actzoo.stats import paired_test, seeds_needed, wilcoxon_min_pairs
+
+    m, alpha = 6, 0.05
+    n = seeds_needed(effect, m, alpha)
+    rng = np.random.default_rng(7)
+
+    def power(size, trials=2000):
+        hits = 0
+        for _ in range(trials):
+            difference = rng.normal(effect, 1.0, size)
+            _, p, _ = paired_test(difference, np.zeros(size), wilcoxon_min_pairs(m, alpha))
+            hits += p < alpha / m
+        return hits / trials
+
+    assert 0.75 <= power(n) <= 0.88, n
+    assert power(max(2, n // 2)) < 0.7
+
+
+def test_seeds_needed_for_a_negligible_or_undefined_difference_is_none():
+    from actzoo.stats import seeds_needed
+
+    assert seeds_needed(0.05, 6) is None and seeds_needed(np.nan, 6) is None and seeds_needed(np.inf, 6) is None
+    assert seeds_needed(0.8, 1) < seeds_needed(0.8, 6) < seeds_needed(0.5, 6)
+
+
+def test_the_summary_says_how_many_seeds_would_separate_a_pair():
+    rng = np.random.default_rng(3)
+    rows = []
+    for seed in range(1, 4):
+        base = rng.normal(0.3, 0.05)
+        for activation, shift in (("tanh", 0.0), ("relu", 0.04), ("sigmoid", 0.4)):
+            rows.append(("circles", activation, seed, base + shift + rng.normal(0, 0.03), 0.9, 10, False, None, 1.0))
+    runs = pd.DataFrame(
+        rows,
+        columns=["dataset", "activation", "seed", "val_loss", "val_accuracy", "best_epoch",
+                 "diverged", "diverged_epoch", "train_seconds"],
+    )  # fmt: skip
+    summary, comparisons = summarize(runs.assign(epoch=1), runs)
+    text = markdown(summary, 0.9, comparisons)
+    pair = comparisons[(comparisons["activation_a"] == "tanh") & (comparisons["activation_b"] == "relu")].iloc[0]
+    assert not pair["significant"] and pair["seeds_needed"] > 3
+    assert f"tanh vs relu on circles: not separated with 3 seeds; about {pair['seeds_needed']} seeds" in text

@@ -120,6 +120,52 @@ def paired_test(a, b, wilcoxon_from=WILCOXON_MIN_PAIRS):
     return test, float(p), float(effect)
 
 
+# Below this |d_z| a difference is negligible (Cohen's "small" is 0.2): no
+# number of seeds is advised for it, as it would be huge and meaningless.
+NEGLIGIBLE_DZ = 0.2
+TARGET_POWER = 0.8
+
+
+def seeds_needed(effect, n_comparisons, alpha=0.05, power=TARGET_POWER, wilcoxon_from=WILCOXON_MIN_PAIRS):
+    """Seeds a paired test would need to separate a difference of size ``effect``
+    (Cohen's d_z) with ``power``, at the corrected level alpha / n_comparisons
+    (Holm's first step, so for every pair a conservative level).
+
+    statsmodels' power of the paired t-test; where that many seeds would use
+    Wilcoxon (see paired_test), scaled by Wilcoxon's asymptotic relative
+    efficiency for normal differences, 3/pi. None when the effect is
+    negligible (|d_z| < NEGLIGIBLE_DZ), not finite or not computed.
+    """
+    from statsmodels.stats.power import TTestPower
+
+    if not np.isfinite(effect) or abs(effect) < NEGLIGIBLE_DZ:
+        return None
+    level = alpha / max(n_comparisons, 1)
+    # The smallest whole n with enough power (solve_power's root finder
+    # returns NaN where that n is below 2, i.e. for very large effects).
+    calculator, n = TTestPower(), 2
+    while calculator.power(effect_size=abs(effect), nobs=n, alpha=level, alternative="two-sided") < power:
+        n += 1
+    if n >= wilcoxon_min_pairs(n_comparisons, alpha) and n >= wilcoxon_from:
+        n = int(np.ceil(n * np.pi / 3))
+    return max(n, 2)
+
+
+def seeds_advice(row, task):
+    """One line on a pair: separated, or how many seeds would separate it."""
+    pair = f"{row['activation_a']} vs {row['activation_b']} on {task}"
+    if not np.isfinite(row["p_holm"]):
+        return f"{pair}: not tested ({row['test']})"
+    if row["significant"]:
+        return f"{pair}: separated with {row['n_pairs']} seeds (d_z = {row['effect_size_dz']:.2f})"
+    if pd.isna(row["seeds_needed"]):
+        return f"{pair}: no difference detectable (d_z = {row['effect_size_dz']:.2f})"
+    return (
+        f"{pair}: not separated with {row['n_pairs']} seeds; about {row['seeds_needed']} seeds would separate "
+        f"a difference this size (d_z = {row['effect_size_dz']:.2f})"
+    )
+
+
 def _final_values(runs, metric):
     """``metric`` with diverged runs set to NaN (their final values are not results)."""
     return runs[metric].where(~runs["diverged"].astype(bool))
@@ -148,6 +194,7 @@ def compare(runs, metric="val_loss", alpha=0.05):
         "effect_size_dz",
         "p_holm",
         "significant",
+        "seeds_needed",
     ]
     rows = []
     for task, table in runs.groupby(keys, sort=False):
@@ -180,9 +227,14 @@ def compare(runs, metric="val_loss", alpha=0.05):
     comparisons = pd.DataFrame(rows, columns=columns)
     if comparisons.empty:
         return comparisons
+    needed = pd.Series(pd.NA, index=comparisons.index, dtype="Int64")
     for _, index in comparisons.groupby(keys, sort=False).groups.items():
         comparisons.loc[index, "p_holm"] = holm(comparisons.loc[index, "p_value"])
+        for row in index:
+            seeds = seeds_needed(comparisons.at[row, "effect_size_dz"], len(index), alpha)
+            needed[row] = pd.NA if seeds is None else seeds
     comparisons["p_holm"] = comparisons["p_holm"].astype(float)
+    comparisons["seeds_needed"] = needed
     comparisons["significant"] = comparisons["p_holm"] < alpha  # NaN (not computed) -> False
     return comparisons
 
@@ -357,12 +409,16 @@ def markdown(summary, threshold, comparisons=None):
             same = (comparisons[keys] == pd.Series(dict(zip(keys, task)))).all(axis=1)
             tests = sorted(set(comparisons.loc[same, "test"]))
             lines += ["", "Tests: " + "; ".join(tests) + "."]
+            name = " · ".join(map(str, task))
+            lines += [""] + [f"- {seeds_advice(row, name)}" for _, row in comparisons[same].iterrows()]
         lines.append("")
     lines.append(
         "Rank = 1 + the number of activations with a significantly lower final val_loss (paired test over "
         "seeds, Holm-corrected); activations sharing a group letter are not significantly different. "
         "With fewer than 2 seeds no test is computed and the rank is the order of the means. "
-        "Diverged runs are counted, not averaged."
+        "Diverged runs are counted, not averaged. Seeds needed: for 80% power at the Holm-corrected level "
+        "alpha / (number of pairs), estimated from the observed d_z (statsmodels), which the seeds at hand "
+        "measure only roughly."
     )
     return "\n".join(lines) + "\n"
 
