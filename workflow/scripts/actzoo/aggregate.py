@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 
-HISTORY_COLUMNS = ["dataset", "activation", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+KEYS = ["dataset", "activation", "seed"]
+HISTORY_COLUMNS = KEYS + ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+DIAGNOSTICS_COLUMNS = KEYS + ["epoch", "layer", "grad_norm", "act_mean", "act_std", "flat_fraction", "dead_units"]
 RUN_COLUMNS = [
     "dataset",
     "activation",
@@ -39,18 +41,29 @@ def read_metrics(paths):
     return [read_json(path) for path in paths]
 
 
+def write_diagnostics(diagnostics_paths, metrics_paths, path):
+    """Every run's diagnostics.csv stacked into one table (no rows when
+    diagnostics were off or the keras_fit engine trained)."""
+    stack_runs(diagnostics_paths, read_metrics(metrics_paths), DIAGNOSTICS_COLUMNS).to_csv(path, index=False)
+
+
 def merge_histories(history_paths, metrics):
-    """Stack run histories, keyed by the dataset/activation/seed their metrics record."""
+    """Stack run histories, keyed by run."""
+    return stack_runs(history_paths, metrics, HISTORY_COLUMNS)
+
+
+def stack_runs(paths, metrics, columns):
+    """Stack per-run tables, keyed by the dataset/activation/seed their
+    metrics record; ``columns`` first, then any others."""
     frames = []
-    for path, run in zip(history_paths, metrics, strict=True):
+    for path, run in zip(paths, metrics, strict=True):
         frame = pd.read_csv(path)
-        frame.insert(0, "dataset", run["dataset"])
-        frame.insert(1, "activation", run["activation"])
-        frame.insert(2, "seed", run["seed"])
+        for position, key in enumerate(KEYS):
+            frame.insert(position, key, run[key])
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
-    extra = [c for c in table.columns if c not in HISTORY_COLUMNS]
-    return table[HISTORY_COLUMNS + extra]
+    extra = [c for c in table.columns if c not in columns]
+    return table[columns + extra]
 
 
 def runs_table(metrics):
