@@ -89,6 +89,11 @@ def job_training(wildcards, resources):
     return {**training_params(wildcards), "checkpoint_every": config["training"]["checkpoint_every"]}
 
 
+def diagnostics_recorded():
+    """Whether training records diagnostics: on, and the compiled engine."""
+    return config["training"]["diagnostics"] and config["training"]["engine"] == "compiled"
+
+
 def grid_resolution(wildcards):
     """The boundary grid's resolution, for 2-D data only (see training_params)."""
     return config["figures"]["grid_resolution"] if is_planar(wildcards.dataset) else None
@@ -168,4 +173,7 @@ def all_targets():
         targets += [f"{figures}/curves_{d}.{ext}" for d in DATASETS]
         for kind in ("boundaries", "evolution", "boundaries_seeds"):
             targets += [f"{figures}/{kind}_{d}.{ext}" for d in planar_datasets()]
+    if diagnostics_recorded():
+        targets.append("results/diagnostics.csv")
+        targets += [f"{figures}/diagnostics_{d}.{ext}" for d in DATASETS for ext in ("png", "svg")]
     return targets

@@ -23,6 +23,31 @@ rule plot_curves:
         "../scripts/plot_curves.py"
 
 
+rule plot_diagnostics:
+    input:
+        diagnostics=dataset_runs("diagnostics.csv"),
+        metrics=dataset_runs("metrics.json"),
+    output:
+        png=report(
+            "results/figures/diagnostics_{dataset}.png",
+            caption="../report/diagnostics.rst",
+            category="{dataset}",
+            subcategory="figures",
+            labels={"figure": "5 inside the network"},
+        ),
+        svg="results/figures/diagnostics_{dataset}.svg",
+    log:
+        "logs/plot_diagnostics/{dataset}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dataset="{dataset}",
+        code=script_hash("plot_diagnostics.py"),
+    script:
+        "../scripts/plot_diagnostics.py"
+
+
 rule plot_boundaries:
     input:
         data="results/datasets/{dataset}.npz",
