@@ -61,7 +61,8 @@ def test_relu_layer_with_a_large_negative_bias_is_dead_and_stays_dead(circles):
     pre-activation is below -90, so ReLU outputs 0 with derivative 0."""
     loop = loop_for(circles, "relu", bias=-100.0)
     initial = loop.initial_diagnostics()
-    _, trained = loop.epochs(0, 2)
+    _, _, trained = loop.epochs(0, 2)
+    assert initial.shape == (1, 5) and trained.shape == (2, 1, 5)
     for row in (initial[0], *trained[:, 0]):
         assert row[DEAD] == 1 and row[FLAT] == 1
         assert row[ACT_MEAN] == 0 and row[ACT_STD] == 0
@@ -108,7 +109,7 @@ def test_grad_norm_is_the_mean_over_the_epochs_batches(sensors):
     expected = np.mean(norms, axis=0)
     assert len(norms) == 5 and len(order) % 25
     np.testing.assert_allclose(loop.initial_diagnostics()[:, GRAD_NORM], expected, rtol=1e-5)
-    np.testing.assert_allclose(loop.epochs(0, 1)[1][0, :, GRAD_NORM], expected, rtol=1e-5)
+    np.testing.assert_allclose(loop.epochs(0, 1)[2][0, :, GRAD_NORM], expected, rtol=1e-5)
 
 
 def test_custom_and_parameterised_activations_get_diagnostics(circles, tmp_path, monkeypatch):
@@ -116,12 +117,12 @@ def test_custom_and_parameterised_activations_get_diagnostics(circles, tmp_path,
     its arguments: a custom sigmoid made 1000 times steeper saturates at the
     initial weights; leaky ReLU is dead at a slope below 1% of its peak and
     alive above."""
-    (tmp_path / "myacts.py").write_text(
+    (tmp_path / "diagnosis_acts.py").write_text(
         "import keras\n\ndef steep_sigmoid(x, sharpness=1.0):\n    return keras.ops.sigmoid(sharpness * x)\n"
     )
     monkeypatch.chdir(tmp_path)
-    gentle = train(circles, {"name": "myacts:steep_sigmoid", "sharpness": 1.0}, epochs=2)["diagnostics"]
-    steep = train(circles, {"name": "myacts:steep_sigmoid", "sharpness": 1000.0}, epochs=2)["diagnostics"]
+    gentle = train(circles, {"name": "diagnosis_acts:steep_sigmoid", "sharpness": 1.0}, epochs=2)["diagnostics"]
+    steep = train(circles, {"name": "diagnosis_acts:steep_sigmoid", "sharpness": 1000.0}, epochs=2)["diagnostics"]
     assert gentle.shape == steep.shape == (3, 1, 5)
     assert gentle[0, 0, FLAT] == 0 and steep[0, 0, FLAT] > 0.9
     steep = loop_for(circles, {"name": "leaky_relu", "negative_slope": 0.1}, bias=-100.0).initial_diagnostics()
@@ -131,9 +132,9 @@ def test_custom_and_parameterised_activations_get_diagnostics(circles, tmp_path,
 
 
 def test_derivative_peak_by_autodiff():
-    assert engine.derivative_peak(keras.activations.sigmoid) == pytest.approx(0.25)
-    assert engine.derivative_peak(keras.activations.relu) == pytest.approx(1.0)
-    assert engine.derivative_peak(keras.activations.tanh) == pytest.approx(1.0)
+    assert float(engine.derivative_peak(keras.activations.sigmoid)) == pytest.approx(0.25)
+    assert float(engine.derivative_peak(keras.activations.relu)) == pytest.approx(1.0)
+    assert float(engine.derivative_peak(keras.activations.tanh)) == pytest.approx(1.0)
 
 
 # -- guarantees ---------------------------------------------------------------------
