@@ -33,7 +33,8 @@ def main(settings_path):
         for activation in settings["activations"]:
             order = ["without", "with"] if repeat % 2 == 0 else ["with", "without"]
             for way in order:
-                outputs = {k: str(work / f"{way}.{k}") for k in ("history", "metrics", "model", "boundary")}
+                keys = ("history", "metrics", "model", "boundary", "diagnostics")
+                outputs = {k: str(work / f"{way}.{k}") for k in keys}
                 outputs["model"] += ".keras"
                 outputs["boundary"] += ".npz"
                 started = time.perf_counter()

@@ -67,6 +67,12 @@ CASES = [
     case("seeds-repeated", tiny(seeds=[1, 1]), "seeds", "has non-unique elements"),
     case("epochs-as-word", tiny(**{"training.epochs": "ten"}), "training.epochs", "is not of type 'integer'"),
     case("shuffle-as-string", tiny(**{"training.shuffle": "yes"}), "training.shuffle", "is not of type 'boolean'"),
+    case(
+        "diagnostics-as-string",
+        tiny(**{"training.diagnostics": "on"}),
+        "training.diagnostics",
+        "is not of type 'boolean'",
+    ),
     # out of range
     case("epochs-zero", tiny(**{"training.epochs": 0}), "training.epochs", "less than the minimum of 1"),
     case("batch-size-zero", tiny(**{"training.batch_size": 0}), "training.batch_size", "less than the minimum of 1"),
@@ -304,6 +310,7 @@ def test_schema_defaults_are_filled_in(tmp_path):
     check_config(config)
     assert config["training"]["optimizer"] == "adam"
     assert config["training"]["threads"] == 1
+    assert config["training"]["diagnostics"] is True, "diagnostics are on by default"
     assert config["statistics"] == {"accuracy_threshold": 0.9, "alpha": 0.05}
     assert config["datasets"]["circles"]["validation_fraction"] == 0.3
     assert config["datasets"]["circles"]["n_samples"] == 120, "a value given stays"

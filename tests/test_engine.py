@@ -93,9 +93,9 @@ def test_divergence_in_the_last_epoch_of_a_segment_stops_training(circles, tmp_p
     saved = []
     original_save = engine.Checkpoint.save
 
-    def spy(self, model, optimizer, rows, snapshots):
+    def spy(self, model, optimizer, rows, *state):
         saved.append(np.array(rows))
-        original_save(self, model, optimizer, rows, snapshots)
+        original_save(self, model, optimizer, rows, *state)
 
     monkeypatch.setattr(engine.Checkpoint, "save", spy)
     result = train(

@@ -171,7 +171,8 @@ def test_sigkilled_training_resumes_and_matches_an_uninterrupted_run(tmp_path):
     assert metrics["resumed_from_epoch"] >= saved_epochs > 0
     assert expected["resumed_from_epoch"] == 0
     assert metrics["epochs"] == expected["epochs"] == 400
-    assert (killed / RUN / "history.csv").read_bytes() == (reference / RUN / "history.csv").read_bytes()
+    for table in ("history.csv", "diagnostics.csv"):
+        assert (killed / RUN / table).read_bytes() == (reference / RUN / table).read_bytes(), table
     assert metrics["final_weights_sha256"] == expected["final_weights_sha256"]
     with np.load(killed / RUN / "boundary.npz") as a, np.load(reference / RUN / "boundary.npz") as b:
         assert a["epochs"].tolist() == b["epochs"].tolist() == [1, 5, 20, 400]
@@ -257,6 +258,12 @@ def test_diverging_runs_complete_the_pipeline(tmp_path):
             assert (figures / f"{name}.{ext}").stat().st_size > 1000
     assert "diverged" in (figures / "curves_circles.svg").read_text(), "the curves mark the diverged run"
     assert "diverged" in (figures / "boundaries_circles.svg").read_text(), "so do the boundaries"
+    assert "diverged" in (figures / "diagnostics_circles.svg").read_text(), "and the diagnostics"
+    diagnostics = pd.read_csv(results / "diagnostics.csv")
+    for seed in (1, 2):
+        linear = json.loads((results / f"runs/circles/linear/seed{seed}/metrics.json").read_text())
+        rows = diagnostics[(diagnostics["activation"] == "linear") & (diagnostics["seed"] == seed)]
+        assert rows["epoch"].tolist() == list(range(linear["epochs"] + 1)), "epoch 0 to the diverged epoch"
 
 
 # -- safe loading -----------------------------------------------------------------

@@ -15,6 +15,8 @@ FIGURES = [
     "boundaries_circles.png",
     "evolution_circles.png",
     "boundaries_seeds_circles.png",
+    "diagnostics_circles.png",
+    "diagnostics_sensors.png",
 ]
 TABLES = ["summary.csv", "comparisons.csv", "runs.csv"]
 
@@ -49,6 +51,7 @@ def test_report_has_categories_captions_and_the_experiment(report):
         "Learning curves on",
         "The activation zoo",
         "Every pair of activations",
+        "Inside the network on",
     ):
         assert caption in html, caption
     # The workflow description states the experiment from the config (Jinja).

@@ -14,7 +14,14 @@ import yaml
 from conftest import TINY_CONFIG, copy_workflow, planned_jobs, snakemake, write_config
 
 SCRIPTS = "workflow/scripts"
-PLOT_RULES = {"plot_curves", "plot_boundaries", "plot_activations", "plot_evolution", "plot_seed_boundaries"}
+PLOT_RULES = {
+    "plot_curves",
+    "plot_boundaries",
+    "plot_activations",
+    "plot_evolution",
+    "plot_seed_boundaries",
+    "plot_diagnostics",
+}
 
 
 def append_comment(path):
@@ -80,8 +87,8 @@ def test_results_are_bit_identical_across_processes_and_thread_counts(tiny_run, 
     runs = sorted(p.relative_to(tiny_run) for p in (tiny_run / "results" / "runs").glob("*/*/seed*"))
     assert len(runs) == 8
     for run in runs:
-        history = "history.csv"
-        assert (tiny_run / run / history).read_bytes() == (other / run / history).read_bytes(), run
+        for table in ("history.csv", "diagnostics.csv"):
+            assert (tiny_run / run / table).read_bytes() == (other / run / table).read_bytes(), (run, table)
         # .npz and .keras files are zip archives stamped with the time of
         # writing: compare their arrays (and the weights by their hash below).
         with np.load(tiny_run / run / "boundary.npz") as grids_1, np.load(other / run / "boundary.npz") as grids_2:
@@ -93,7 +100,8 @@ def test_results_are_bit_identical_across_processes_and_thread_counts(tiny_run, 
         # train_seconds is wall-clock time; everything else is a pure function of the inputs.
         assert metrics_1.pop("train_seconds") > 0 and metrics_2.pop("train_seconds") > 0
         assert metrics_1 == metrics_2, run
-    assert (tiny_run / "results" / "histories.csv").read_bytes() == (other / "results" / "histories.csv").read_bytes()
+    for table in ("histories.csv", "diagnostics.csv"):
+        assert (tiny_run / "results" / table).read_bytes() == (other / "results" / table).read_bytes(), table
     runs_1 = pd.read_csv(tiny_run / "results" / "runs.csv").drop(columns="train_seconds")
     runs_2 = pd.read_csv(other / "results" / "runs.csv").drop(columns="train_seconds")
     pd.testing.assert_frame_equal(runs_1, runs_2)

@@ -42,6 +42,7 @@ TRAINING = {
     "shuffle": True,
     "checkpoint_every": 100,
     "snapshot_epochs": [1, 5],
+    "diagnostics": True,
 }
 MAX_CORES = 1.15  # for threads=1
 WINDOW = 1.0  # seconds: the shortest interval a core count is computed over
@@ -61,7 +62,8 @@ spec = dict(settings["dataset"])
 data = make_dataset(spec.pop("generator"), spec.pop("validation_fraction"), spec.pop("random_state"), **spec)
 np.savez(work / "data.npz", **data)
 outputs = {k: str(work / name) for k, name in
-           [("history", "history.csv"), ("metrics", "metrics.json"), ("model", "model.keras"), ("boundary", "boundary.npz")]}
+           [("history", "history.csv"), ("metrics", "metrics.json"), ("model", "model.keras"), ("boundary", "boundary.npz"),
+            ("diagnostics", "diagnostics.csv")]}
 
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -20,12 +20,12 @@ def test_every_output_of_the_contract_exists(tiny_run):
             assert len(data["X_val"]) == pytest.approx(0.3 * (len(data["X_train"]) + len(data["X_val"])), abs=1)
     for dataset, activation, seed in RUNS:
         run = results / "runs" / dataset / activation / f"seed{seed}"
-        for name in ("history.csv", "metrics.json", "model.keras", "boundary.npz"):
+        for name in ("history.csv", "metrics.json", "model.keras", "boundary.npz", "diagnostics.csv"):
             assert (run / name).stat().st_size > 0, run / name
         assert not (run / ".ckpt").exists(), "checkpoints are removed after success"
     figures = results / "figures"
     for ext in ("png", "svg"):
-        for name in ("activations", "curves_circles", "curves_sensors", "boundaries_circles"):
+        for name in ("activations", "curves_circles", "curves_sensors", "boundaries_circles", "diagnostics_sensors"):
             assert (figures / f"{name}.{ext}").stat().st_size > 1000
         assert not (figures / f"boundaries_sensors.{ext}").exists(), "sensors has 20 features: no boundary"
     for dataset in ("circles", "sensors"):
@@ -72,6 +72,13 @@ def test_merged_tables(tiny_run):
     assert len(summary) == 4 and (summary["n_seeds"] == 2).all()
     best = summary.loc[summary.groupby("dataset")["val_loss_mean"].idxmin()]
     assert (best["rank"] == 1).all(), "the lowest mean val_loss always has rank 1"
+    diagnostics = pd.read_csv(results / "diagnostics.csv")
+    assert list(diagnostics.columns) == [
+        "dataset", "activation", "seed", "epoch", "layer", "grad_norm", "act_mean", "act_std", "flat_fraction", "dead_units",
+    ]
+    assert len(diagnostics) == len(RUNS) * 7, "epochs 0-6, one hidden layer"
+    assert diagnostics[["flat_fraction", "dead_units"]].stack().between(0, 1).all()
+    assert (diagnostics["grad_norm"] > 0).all() and (diagnostics["act_std"] > 0).all()
     provenance = json.loads((results / "provenance.json").read_text())
     assert provenance["runs"] == len(RUNS) and len(provenance["code_sha256"]) == 1
     assert "tensorflow-cpu" in provenance["versions"][0] or "tensorflow" in provenance["versions"][0]

@@ -54,3 +54,20 @@ rule summarize:
         code=script_hash("summarize.py"),
     script:
         "../scripts/summarize.py"
+
+
+rule merge_diagnostics:
+    input:
+        diagnostics=runs("diagnostics.csv"),
+        metrics=runs("metrics.json"),
+    output:
+        "results/diagnostics.csv",
+    log:
+        "logs/merge_diagnostics.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        code=script_hash("merge_diagnostics.py"),
+    script:
+        "../scripts/merge_diagnostics.py"

@@ -45,6 +45,8 @@ PLANAR_GENERATORS = {"circles", "moons", "xor", "gauss", "spiral"}
 # activation. Without them a run's path has no {model} level, as before.
 VARIANTS = config.get("models", {})
 RUN = "{dataset}/{model}/{activation}/seed{seed}" if VARIANTS else "{dataset}/{activation}/seed{seed}"
+# What statistics and per-variant figures are about: a data set, or a (data set, variant).
+TASK = "{dataset}_{model}" if VARIANTS else "{dataset}"
 
 
 wildcard_constraints:
@@ -102,6 +104,11 @@ def job_training(wildcards, resources):
     return {**training_params(wildcards), "checkpoint_every": config["training"]["checkpoint_every"]}
 
 
+def diagnostics_recorded():
+    """Whether training records diagnostics: on, and the compiled engine."""
+    return config["training"]["diagnostics"] and config["training"]["engine"] == "compiled"
+
+
 def grid_resolution(wildcards):
     """The boundary grid's resolution, for 2-D data only (see training_params)."""
     return config["figures"]["grid_resolution"] if is_planar(wildcards.dataset) else None
@@ -129,18 +136,22 @@ def csv_input(wildcards):
     return [local(spec["path"])] if spec["generator"] == "csv" else []
 
 
+def model_of(dataset, name=None):
+    """The global model, the dataset's override on top, variant ``name``'s on top of that."""
+    model = {**config["model"], **config["datasets"][dataset].get("model", {})}
+    return model | {k: v for k, v in VARIANTS.get(name, {}).items() if k != "training"}
+
+
 def model_params(wildcards):
-    """The global model, the dataset's override on top, the variant's on top of that."""
-    model = {**config["model"], **config["datasets"][wildcards.dataset].get("model", {})}
-    return model | {k: v for k, v in variant(wildcards)[1].items() if k != "training"}
+    return model_of(wildcards.dataset, wildcards.get("model"))
 
 
-def runs(filename, datasets=None, activations=None, seeds=None):
+def runs(filename, datasets=None, activations=None, seeds=None, models=None):
     """One path per run, sorted by dataset, variant, activation (config order), seed."""
     return [
         f"results/runs/{RUN.format(dataset=d, model=m, activation=a, seed=s)}/{filename}"
         for d in datasets or DATASETS
-        for m in VARIANTS or [None]
+        for m in models or list(VARIANTS) or [None]
         for a in activations or ACTIVATIONS
         for s in seeds or SEEDS
     ]
@@ -148,6 +159,20 @@ def runs(filename, datasets=None, activations=None, seeds=None):
 
 def dataset_runs(filename):
     return lambda wildcards: runs(filename, datasets=[wildcards.dataset])
+
+
+def task_runs(filename):
+    """The runs of one data set, or of one (data set, variant)."""
+    return lambda wildcards: runs(filename, datasets=[wildcards.dataset], models=[wildcards.get("model")])
+
+
+def task_title(wildcards):
+    return " · ".join(filter(None, (wildcards.dataset, wildcards.get("model"))))
+
+
+def variant_depths(wildcards):
+    """{variant: number of hidden layers} of a data set's runs."""
+    return {name: len(model_of(wildcards.dataset, name)["hidden_units"]) for name in VARIANTS}
 
 
 def first_seed_runs(filename):
@@ -179,4 +204,10 @@ def all_targets():
         targets += [f"{figures}/curves_{d}.{ext}" for d in DATASETS]
         for kind in ("boundaries", "evolution", "boundaries_seeds"):
             targets += [f"{figures}/{kind}_{d}.{ext}" for d in planar_datasets()]
+    if diagnostics_recorded():
+        targets.append("results/diagnostics.csv")
+        for ext in ("png", "svg"):
+            for d in DATASETS:
+                targets += [f"{figures}/diagnostics_{TASK.format(dataset=d, model=m)}.{ext}" for m in VARIANTS or [None]]
+                targets += [f"{figures}/depth_{d}.{ext}"] if VARIANTS else []
     return targets

@@ -23,6 +23,31 @@ rule plot_curves:
         "../scripts/plot_curves.py"
 
 
+rule plot_diagnostics:
+    input:
+        diagnostics=task_runs("diagnostics.csv"),
+        metrics=task_runs("metrics.json"),
+    output:
+        png=report(
+            f"results/figures/diagnostics_{TASK}.png",
+            caption="../report/diagnostics.rst",
+            category="{dataset}",
+            subcategory="figures",
+            labels={"figure": f"5 inside the network {TASK}"},
+        ),
+        svg=f"results/figures/diagnostics_{TASK}.svg",
+    log:
+        f"logs/plot_diagnostics/{TASK}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dataset=task_title,
+        code=script_hash("plot_diagnostics.py"),
+    script:
+        "../scripts/plot_diagnostics.py"
+
+
 rule plot_boundaries:
     input:
         data="results/datasets/{dataset}.npz",
@@ -163,3 +188,29 @@ rule build_explorer:
         code=script_hash("build_explorer.py"),
     script:
         "../scripts/build_explorer.py"
+
+
+rule plot_depth:
+    input:
+        diagnostics="results/diagnostics.csv",
+        runs="results/runs.csv",
+    output:
+        png=report(
+            "results/figures/depth_{dataset}.png",
+            caption="../report/depth.rst",
+            category="{dataset}",
+            subcategory="figures",
+            labels={"figure": "6 depth"},
+        ),
+        svg="results/figures/depth_{dataset}.svg",
+    log:
+        "logs/plot_depth/{dataset}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dataset="{dataset}",
+        depths=variant_depths,
+        code=script_hash("plot_depth.py"),
+    script:
+        "../scripts/plot_depth.py"

@@ -8,6 +8,7 @@ rule train:
             metrics="metrics.json",
             model="model.keras",
             boundary="boundary.npz",
+            diagnostics="diagnostics.csv",
         ),
     log:
         f"logs/train/{RUN}.log",

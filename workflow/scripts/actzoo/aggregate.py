@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 
-HISTORY_COLUMNS = ["dataset", "activation", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+KEYS = ["dataset", "activation", "seed"]
+HISTORY_COLUMNS = KEYS + ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+DIAGNOSTICS_COLUMNS = KEYS + ["epoch", "layer", "grad_norm", "act_mean", "act_std", "flat_fraction", "dead_units"]
 RUN_COLUMNS = [
     "dataset",
     "activation",
@@ -47,18 +49,30 @@ def with_variants(columns, metrics):
     return list(columns)
 
 
+def write_diagnostics(diagnostics_paths, metrics_paths, path):
+    """Every run's diagnostics.csv stacked into one table (no rows when
+    diagnostics were off or the keras_fit engine trained)."""
+    stack_runs(diagnostics_paths, read_metrics(metrics_paths), DIAGNOSTICS_COLUMNS).to_csv(path, index=False)
+
+
 def merge_histories(history_paths, metrics):
-    """Stack run histories, keyed by the dataset/(model)/activation/seed their metrics record."""
-    keys = with_variants(HISTORY_COLUMNS[:3], metrics)
+    """Stack run histories, keyed by run."""
+    return stack_runs(history_paths, metrics, HISTORY_COLUMNS)
+
+
+def stack_runs(paths, metrics, columns):
+    """Stack per-run tables, keyed by the dataset/(model)/activation/seed their
+    metrics record; ``columns`` first, then any others."""
+    keys, columns = with_variants(KEYS, metrics), with_variants(columns, metrics)
     frames = []
-    for path, run in zip(history_paths, metrics, strict=True):
+    for path, run in zip(paths, metrics, strict=True):
         frame = pd.read_csv(path)
         for position, key in enumerate(keys):
             frame.insert(position, key, run[key])
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
-    columns = with_variants(HISTORY_COLUMNS, metrics)
-    return table[columns + [c for c in table.columns if c not in columns]]
+    extra = [c for c in table.columns if c not in columns]
+    return table[columns + extra]
 
 
 def runs_table(metrics):
@@ -73,7 +87,9 @@ def provenance_of(metrics):
         "runs": len(metrics),
         "code_sha256": [json.loads(v) for v in unique("code_sha256")],
         "versions": [json.loads(v) for v in unique("versions")],
+        # Per data set, or per "dataset/model" with model variants.
         "hyperparameters": {
-            run["dataset"]: run["hyperparameters"] for run in sorted(metrics, key=lambda r: r["dataset"])
+            "/".join(filter(None, (run["dataset"], run.get("model")))): run["hyperparameters"]
+            for run in sorted(metrics, key=lambda r: (r["dataset"], r.get("model") or ""))
         },
     }

@@ -76,6 +76,70 @@ def plot_curves(history_paths, metrics_paths, dataset, paths):
     save(figure, paths)
 
 
+# The rows of the diagnostics figure: column of diagnostics.csv, axis label.
+DIAGNOSTICS = [
+    ("grad_norm", "gradient norm\n|dL/dW|"),
+    ("act_mean", "output mean"),
+    ("act_std", "output std"),
+    ("flat_fraction", "flat fraction\n|f'| < 1% of peak"),
+    ("dead_units", "dead units\n(flat on every sample)"),
+]
+
+
+def plot_diagnostics(diagnostics_paths, metrics_paths, dataset, paths):
+    """Inside the network: one row per measure, one column per hidden layer
+    (input side first), one line per activation (mean over seeds) with a
+    min-max band. Diverged seeds are left out and counted in the legend, as in
+    ``plot_curves``. The gradient row is logarithmic above its smallest
+    positive value and linear below it, so that a zero gradient still shows."""
+    table = load_runs(diagnostics_paths, metrics_paths)
+    if table.empty:
+        figure, ax = plt.subplots(figsize=(6, 2))
+        _blank(ax, "no diagnostics recorded: training.diagnostics is off, or the keras_fit engine trained")
+        figure.suptitle(f"{dataset}: inside the network")
+        save(figure, paths)
+        return
+    layers = sorted(table["layer"].unique())
+    measures = [measure for measure, _ in DIAGNOSTICS]
+    figure, axes = plt.subplots(
+        len(DIAGNOSTICS), len(layers), figsize=(max(2.3 * len(layers), 5.0), 9.5),
+        sharex=True, sharey="row", squeeze=False, constrained_layout=True,
+    )  # fmt: skip
+    handles = []
+    for activation, runs in table.groupby("activation", sort=False):
+        diverged = runs.loc[runs["diverged"], "seed"].nunique()
+        finite = runs[~runs["diverged"]]
+        label = activation + (f" ({diverged} diverged)" if diverged else "")
+        colour = f"C{len(handles) % 10}"
+        handles.append(plt.Line2D([], [], color=colour, label=label + ("" if len(finite) else " - no finite run")))
+        for column, layer in enumerate(layers):
+            stats = finite[finite["layer"] == layer].groupby("epoch")[measures].agg(["mean", "min", "max"])
+            for row, measure in enumerate(measures):
+                ax = axes[row, column]
+                ax.plot(stats.index, stats[measure]["mean"], color=colour, lw=1.3)
+                ax.fill_between(stats.index, stats[measure]["min"], stats[measure]["max"], color=colour, alpha=0.2)
+    gradients = table.loc[~table["diverged"], "grad_norm"]
+    if (gradients > 0).any():
+        axes[0, 0].set_yscale("symlog", linthresh=float(gradients[gradients > 0].min()))
+        axes[0, 0].set_ylim(bottom=0)
+        axes[0, 0].yaxis.get_major_locator().set_params(numticks=6)
+    for row, (_, name) in enumerate(DIAGNOSTICS):
+        axes[row, 0].set_ylabel(name, fontsize=9)
+    for ax in axes[3:].flat:
+        ax.set_ylim(-0.04, 1.04)
+    for column, layer in enumerate(layers):
+        title = f"hidden layer {layer}" + (" (input side)" if column == 0 and len(layers) > 1 else "")
+        axes[0, column].set_title(title, fontsize=10)
+        axes[-1, column].set_xlabel("epoch (0 = initial weights)" if column == 0 else "epoch")
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+    n_seeds = table["seed"].nunique()
+    figure.legend(handles=handles, title="activation", loc="outside lower center", ncols=min(len(handles), 6))
+    figure.suptitle(f"{dataset}: inside the network, mean over {n_seeds} seed(s), band = min-max")
+    save(figure, paths)
+
+
 def draw_boundary(ax, xx, yy, probability, X, y):
     """Filled probability contour, the 0.5 boundary, and the lesson's red crosses / blue circles."""
     ax.contourf(xx, yy, probability, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6)
@@ -247,4 +311,53 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
         if notes:
             ax.set_xlabel("\n".join(notes), color="darkred", fontsize=8)
     figure.suptitle(f"{dataset}: final 0.5 boundary of every seed ({len(seeds)} seeds)")
+    save(figure, paths)
+
+
+def plot_depth(diagnostics_path, runs_path, depths, dataset, paths):
+    """Does the answer hold as the network deepens? Against the model
+    variants (ordered by depth): the final validation loss, the first hidden
+    layer's gradient norm in epoch 1 (log scale), and the share of runs that
+    end with a dead layer (every unit flat on every training sample, so the
+    network predicts a constant). One line per activation, mean over seeds
+    with a min-max band; diverged runs are left out of the first two."""
+    runs = pd.read_csv(runs_path)
+    runs = runs[runs["dataset"] == dataset].assign(diverged=lambda t: t["diverged"].astype(bool))
+    diagnostics = pd.read_csv(diagnostics_path)
+    diagnostics = diagnostics[diagnostics["dataset"] == dataset]
+    variants = sorted(depths, key=lambda name: depths[name])
+    x = np.arange(len(variants))
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4.4), constrained_layout=True)
+    for i, (activation, mine) in enumerate(runs.groupby("activation", sort=False)):
+        colour = f"C{i % 10}"
+        loss, gradient, dead = [], [], []
+        for name in variants:
+            these = mine[mine["model"] == name]
+            finished = these.loc[~these["diverged"], "val_loss"]
+            loss.append([finished.mean(), finished.min(), finished.max()])
+            inside = diagnostics[(diagnostics["model"] == name) & (diagnostics["activation"] == activation)]
+            first = inside.loc[(inside["epoch"] == 1) & (inside["layer"] == 1)]
+            first = first[first["seed"].isin(these.loc[~these["diverged"], "seed"])]["grad_norm"]
+            gradient.append([first.mean(), first.min(), first.max()])
+            last = inside[inside["epoch"] == inside.groupby("seed")["epoch"].transform("max")]
+            collapsed = last.groupby("seed")["dead_units"].max() >= 1
+            dead.append(100 * collapsed.sum() / len(these) if len(these) else np.nan)
+        for ax, values in zip(axes[:2], (np.array(loss), np.array(gradient))):
+            ax.plot(x, values[:, 0], "o-", color=colour, label=activation)
+            ax.fill_between(x, values[:, 1], values[:, 2], color=colour, alpha=0.15)
+        axes[2].plot(x, dead, "o-", color=colour, label=activation)
+    axes[1].set_yscale("log")
+    axes[2].set_ylim(-4, 104)
+    titles = (
+        "final validation loss",
+        "gradient norm of hidden layer 1, epoch 1",
+        "runs ending with a dead layer (%)",
+    )
+    for ax, title in zip(axes, titles):
+        ax.set_xticks(x, [f"{name}\n{depths[name]} hidden layer(s)" for name in variants], fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0].legend(title="activation", fontsize=8)
+    n_seeds = runs["seed"].nunique()
+    figure.suptitle(f"{dataset}: depth, mean over {n_seeds} seed(s), band = min-max")
     save(figure, paths)

@@ -29,7 +29,7 @@ def train_and_save(
 ):
     """Train one (dataset, activation, seed) run and write ``outputs``.
 
-    ``outputs`` maps history/metrics/model/boundary to paths. Everything but
+    ``outputs`` maps history/metrics/model/boundary/diagnostics to paths. Everything but
     ``train_seconds`` in metrics.json is a pure function of the inputs.
     Messages go to ``log``, by default stderr (the job's log). ``variant``
     names the run's model variant (config ``models:``), if any. For 2-D data,
@@ -62,12 +62,14 @@ def train_and_save(
         snapshot_epochs=sorted(set(training["snapshot_epochs"]) | set(explorer)),
         checkpoint_dir=checkpoint_dir,
         checkpoint_every=training["checkpoint_every"],
+        diagnostics=training["diagnostics"],
         code=code,
         log=log,
     )
     seconds = time.perf_counter() - started
     rows = result["rows"]
     engine.history_table(rows).to_csv(outputs["history"], index=False)
+    engine.diagnostics_table(result["diagnostics"]).to_csv(outputs["diagnostics"], index=False)
     result["model"].save(outputs["model"])
     epochs_run = len(rows)
     grids, final = dict(result["snapshots"]), []

@@ -1,0 +1,117 @@
+"""What recording diagnostics costs: the default config's trainings, in one
+process, with ``training.diagnostics`` on and off.
+
+Every repeat trains all runs of ``config.yaml`` (each data set x activation x
+seed) once per setting, as a training job does (``engine.train`` with the
+boundary grid, snapshots and checkpoint segments; files are not written). The
+settings alternate in order between repeats. Before the first repeat one run
+per setting is trained and discarded, so that neither pays the process's
+first trace. Prints one JSON line: per setting the total training seconds of
+each repeat and their median, the ratio of the medians (on / off) and the
+median of the per-run ratios; it also checks that every history is identical.
+
+    python benchmarks/diagnostics.py [--repeats 3] [--config config.yaml]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+from actzoo import engine  # noqa: E402
+from actzoo.config import check_config, load_config  # noqa: E402
+from actzoo.datasets import boundary_grid, make_dataset  # noqa: E402
+
+PLANAR = {"circles", "moons", "xor", "gauss", "spiral"}
+
+
+def runs_of(config, activations):
+    for name, spec in config["datasets"].items():
+        generator = {k: v for k, v in spec.items() if k != "model"}
+        data = make_dataset(
+            generator.pop("generator"), generator.pop("validation_fraction"), generator.pop("random_state"), **generator
+        )
+        planar = spec["generator"] in PLANAR
+        grid = boundary_grid(np.concatenate([data["X_train"], data["X_val"]]), config["figures"]["grid_resolution"])
+        hidden_units = {**config["model"], **spec.get("model", {})}["hidden_units"]
+        for activation in activations.values():
+            for seed in config["seeds"]:
+                yield dict(data=data, activation=activation, seed=seed, hidden_units=hidden_units,
+                           grid=grid if planar else None)  # fmt: skip
+
+
+def train(run, training, diagnostics, directory):
+    started = time.perf_counter()
+    result = engine.train(
+        **run,
+        epochs=training["epochs"],
+        batch_size=training["batch_size"],
+        optimizer=training["optimizer"],
+        learning_rate=training["learning_rate"],
+        engine=training["engine"],
+        shuffle=training["shuffle"],
+        snapshot_epochs=training["snapshot_epochs"] if run["grid"] is not None else (),
+        checkpoint_dir=directory,
+        checkpoint_every=training["checkpoint_every"],
+        diagnostics=diagnostics,
+        log=lambda message: None,
+    )
+    return time.perf_counter() - started, result["rows"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--config", default=str(REPO / "config.yaml"))
+    args = parser.parse_args()
+    config = load_config(args.config)
+    activations = check_config(config)
+    training = config["training"]
+    engine.configure_threads(training["threads"])
+    runs = list(runs_of(config, activations))
+    seconds = {False: [], True: []}
+    per_run = {False: [], True: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for diagnostics in (False, True):
+            train(runs[0], training, diagnostics, Path(tmp) / "warm-up")
+        for repeat in range(args.repeats):
+            histories = {}
+            for diagnostics in (False, True) if repeat % 2 == 0 else (True, False):
+                times = []
+                for i, run in enumerate(runs):
+                    elapsed, histories[diagnostics, i] = train(run, training, diagnostics, Path(tmp) / str(i))
+                    times.append(elapsed)
+                seconds[diagnostics].append(sum(times))
+                per_run[diagnostics].append(times)
+            for i in range(len(runs)):
+                if not np.array_equal(histories[False, i], histories[True, i]):
+                    sys.exit(f"diagnostics changed the history of run {i}")
+    off, on = (statistics.median(seconds[d]) for d in (False, True))
+    ratios = [b / a for a, b in zip(np.ravel(per_run[False]), np.ravel(per_run[True]))]
+    print(json.dumps({
+        "runs": len(runs),
+        "repeats": args.repeats,
+        "epochs": training["epochs"],
+        "off_seconds": seconds[False],
+        "on_seconds": seconds[True],
+        "off_median_s": off,
+        "on_median_s": on,
+        "ratio_of_medians": on / off,
+        "median_per_run_ratio": statistics.median(ratios),
+        "per_run_median_off_s": statistics.median(np.ravel(per_run[False])),
+        "per_run_median_on_s": statistics.median(np.ravel(per_run[True])),
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
