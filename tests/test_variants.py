@@ -63,9 +63,18 @@ def test_statistics_and_figures_are_per_variant(variant_run):
     assert "### circles · shallow" in markdown and "### circles · deep" in markdown
     histories = pd.read_csv(results / "histories.csv")
     assert list(histories.columns[:4]) == ["dataset", "model", "activation", "seed"]
-    for figure in ("curves", "boundaries", "evolution", "boundaries_seeds"):
+    for figure in ("curves", "boundaries", "evolution", "boundaries_seeds", "depth"):
         assert (results / "figures" / f"{figure}_circles.png").stat().st_size > 10_000
+    for name in VARIANTS:
+        assert (results / "figures" / f"diagnostics_circles_{name}.png").stat().st_size > 10_000
     assert "circles · deep" in (results / "explorer.html").read_text()
+
+
+def test_diagnostics_are_per_variant_and_layer(variant_run):
+    table = pd.read_csv(variant_run / "results" / "diagnostics.csv")
+    assert list(table.columns[:4]) == ["dataset", "model", "activation", "seed"]
+    layers = table.groupby("model")["layer"].max().to_dict()
+    assert layers == {name: len(settings["hidden_units"]) for name, settings in VARIANTS.items()}
 
 
 def test_adding_a_variant_runs_only_its_jobs_and_the_aggregates(variant_run, tmp_path):
