@@ -117,3 +117,13 @@ def test_without_variants_paths_and_tables_are_unchanged(tiny_run):
     for table in ("runs.csv", "histories.csv", "summary.csv", "comparisons.csv"):
         assert "model" not in pd.read_csv(results / table).columns, table
     assert "model" not in json.loads((results / "runs" / "circles" / "tanh" / "seed1" / "metrics.json").read_text())
+
+
+def test_a_variant_run_is_reproduced_bit_for_bit(variant_run, tmp_path):
+    """Another directory, another process: the same histories, diagnostics and weights."""
+    directory = copy_workflow(tmp_path / "again", CONFIG)
+    snakemake(directory, "results/runs.csv", "results/diagnostics.csv")
+    for name in ("histories.csv", "diagnostics.csv"):
+        assert (directory / "results" / name).read_bytes() == (variant_run / "results" / name).read_bytes(), name
+    first, second = (pd.read_csv(d / "results" / "runs.csv") for d in (variant_run, directory))
+    assert first["final_weights_sha256"].tolist() == second["final_weights_sha256"].tolist()
