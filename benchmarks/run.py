@@ -815,16 +815,22 @@ def measure_engines(measured, base_config, workdir, quick):
         "compiled_repeats": 3 if quick else 7,
         "keras_epochs": 6 if quick else 30,
     }
-    settings_path = workdir / "engine_settings.json"
-    settings_path.write_text(json.dumps(settings))
     log("engines: ms/epoch and a 100-epoch model ...")
-    _, stdout, _, _ = run_timed([sys.executable, str(HERE / "engines.py"), str(settings_path)], workdir)
-    engines = last_json_line(stdout, "engines.py")
+    engines = run_script("engines.py", settings, workdir)
     for key in ("compiled_ms_per_epoch", "keras_fit_ms_per_epoch", "model_100_epochs_s", "job_training_s"):
         measured.results[key] = engines[key]
     measured.results["ms_per_epoch_speedup"] = engines["keras_fit_ms_per_epoch"] / engines["compiled_ms_per_epoch"]
     measured.results["engine_tf_import_s"] = engines["import_seconds"]
     measured.info["engines"] = engines
+
+
+def run_script(name, settings, workdir):
+    """Run benchmarks/``name`` in a fresh process with ``settings`` (a JSON
+    file its one argument names); returns the JSON line it prints last."""
+    settings_path = workdir / f"{Path(name).stem}_settings.json"
+    settings_path.write_text(json.dumps(settings))
+    _, stdout, _, _ = run_timed([sys.executable, str(HERE / name), str(settings_path)], workdir)
+    return last_json_line(stdout, name)
 
 
 def measure_explorer(measured, pipeline, quick):
@@ -866,11 +872,8 @@ def measure_explorer_snapshots(measured, base_config, workdir, quick):
         "activations": lesson_config["activations"],
         "repeats": 1 if quick else 4,
     }
-    settings_path = workdir / "snapshot_settings.json"
-    settings_path.write_text(json.dumps(settings))
     log("explorer grids: training with and without them ...")
-    _, stdout, _, _ = run_timed([sys.executable, str(HERE / "snapshots.py"), str(settings_path)], workdir)
-    snapshots = last_json_line(stdout, "snapshots.py")
+    snapshots = run_script("snapshots.py", settings, workdir)
     measured.results["explorer_snapshot_cost_ratio"] = snapshots["ratio"]
     measured.info["explorer_snapshots"] = snapshots
 

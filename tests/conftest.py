@@ -78,3 +78,18 @@ def tiny_copy(tiny_run, tmp_path):
     destination = tmp_path / "run"
     shutil.copytree(tiny_run, destination, symlinks=True)
     return destination
+
+
+# Small in-memory data sets for the in-process engine and diagnostics tests.
+@pytest.fixture(scope="module")
+def circles():
+    from actzoo.datasets import make_dataset
+
+    return make_dataset("circles", 0.3, 0, n_samples=230, factor=0.2, noise=0.1)
+
+
+@pytest.fixture(scope="module")
+def sensors():
+    from actzoo.datasets import make_dataset
+
+    return make_dataset("sensors", 0.3, 0, n_samples=150, n_features=20, n_labels=3, max_reading=15)

@@ -16,16 +16,6 @@ from actzoo.datasets import make_dataset
 GRAD_NORM, ACT_MEAN, ACT_STD, FLAT, DEAD = range(5)
 
 
-@pytest.fixture(scope="module")
-def circles():
-    return make_dataset("circles", 0.3, 0, n_samples=230, factor=0.2, noise=0.1)
-
-
-@pytest.fixture(scope="module")
-def sensors():
-    return make_dataset("sensors", 0.3, 0, n_samples=150, n_features=20, n_labels=3, max_reading=15)
-
-
 def loop_for(
     data, activation, hidden_units=(3,), batch_size=25, optimizer="adam", learning_rate=0.01, bias=None, scale=None
 ):

@@ -9,16 +9,6 @@ from actzoo.datasets import make_dataset
 from actzoo import engine  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def circles():
-    return make_dataset("circles", 0.3, 0, n_samples=230, factor=0.2, noise=0.1)
-
-
-@pytest.fixture(scope="module")
-def sensors():
-    return make_dataset("sensors", 0.3, 0, n_samples=150, n_features=20, n_labels=3, max_reading=15)
-
-
 def train(data, activation, engine_name, **overrides):
     settings = dict(hidden_units=[4], epochs=8, batch_size=25, optimizer="adam", learning_rate=0.01, shuffle=False)
     settings.update(overrides)
@@ -145,7 +135,9 @@ def test_every_optimizer_the_schema_allows_exists_in_keras():
     from actzoo.models import get_optimizer
 
     schema = yaml.safe_load((Path(__file__).parents[1] / "workflow" / "schemas" / "config.schema.yaml").read_text())
-    names = schema["properties"]["training"]["properties"]["optimizer"]["enum"]
+    # training.optimizer and a model variant's training.optimizer share this list.
+    assert schema["properties"]["training"]["properties"]["optimizer"]["$ref"] == "#/$defs/optimizer"
+    names = schema["$defs"]["optimizer"]["enum"]
     for name in names:
         optimizer = get_optimizer(name, 0.01)
         assert float(optimizer.learning_rate) == pytest.approx(0.01), name
