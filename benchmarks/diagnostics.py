@@ -3,12 +3,13 @@ process, with ``training.diagnostics`` on and off.
 
 Every repeat trains all runs of ``config.yaml`` (each data set x activation x
 seed) once per setting, as a training job does (``engine.train`` with the
-boundary grid, snapshots and checkpoint segments; files are not written). The
-settings alternate in order between repeats. Before the first repeat one run
-per setting is trained and discarded, so that neither pays the process's
-first trace. Prints one JSON line: per setting the total training seconds of
-each repeat and their median, the ratio of the medians (on / off) and the
-median of the per-run ratios; it also checks that every history is identical.
+boundary grid, the snapshots, the explorer's included, and checkpoint
+segments; files are not written). The settings alternate in order between
+repeats. Before the first repeat one run per setting is trained and
+discarded, so that neither pays the process's first trace. Prints one JSON
+line: per setting the total training seconds of each repeat and their median,
+the ratio of the medians (on / off) and the median of the per-run ratios; it
+also checks that every history is identical.
 
     python benchmarks/diagnostics.py [--repeats 3] [--config config.yaml]
 """
@@ -30,12 +31,15 @@ import numpy as np  # noqa: E402
 
 from actzoo import engine  # noqa: E402
 from actzoo.config import check_config, load_config  # noqa: E402
-from actzoo.datasets import boundary_grid, make_dataset  # noqa: E402
+from actzoo.datasets import boundary_grid, explorer_epochs, make_dataset  # noqa: E402
 
 PLANAR = {"circles", "moons", "xor", "gauss", "spiral"}
 
 
 def runs_of(config, activations):
+    """Every run's train() arguments, the snapshots as a job takes them (runs.py)."""
+    training, figures = config["training"], config["figures"]
+    explorer = explorer_epochs(training["epochs"], figures["explorer_frames"]) if figures["explorer_frames"] else []
     for name, spec in config["datasets"].items():
         generator = {k: v for k, v in spec.items() if k != "model"}
         data = make_dataset(
@@ -46,8 +50,9 @@ def runs_of(config, activations):
         hidden_units = {**config["model"], **spec.get("model", {})}["hidden_units"]
         for activation in activations.values():
             for seed in config["seeds"]:
+                snapshots = sorted(set(training["snapshot_epochs"]) | set(explorer)) if planar else ()
                 yield dict(data=data, activation=activation, seed=seed, hidden_units=hidden_units,
-                           grid=grid if planar else None)  # fmt: skip
+                           grid=grid if planar else None, snapshot_epochs=snapshots)  # fmt: skip
 
 
 def train(run, training, diagnostics, directory):
@@ -60,7 +65,6 @@ def train(run, training, diagnostics, directory):
         learning_rate=training["learning_rate"],
         engine=training["engine"],
         shuffle=training["shuffle"],
-        snapshot_epochs=training["snapshot_epochs"] if run["grid"] is not None else (),
         checkpoint_dir=directory,
         checkpoint_every=training["checkpoint_every"],
         diagnostics=diagnostics,
