@@ -208,6 +208,8 @@ def all_targets():
         targets.append("results/diagnostics.csv")
         for ext in ("png", "svg"):
             for d in DATASETS:
-                targets += [f"{figures}/diagnostics_{TASK.format(dataset=d, model=m)}.{ext}" for m in VARIANTS or [None]]
+                targets += [
+                    f"{figures}/diagnostics_{TASK.format(dataset=d, model=m)}.{ext}" for m in VARIANTS or [None]
+                ]
                 targets += [f"{figures}/depth_{d}.{ext}"] if VARIANTS else []
     return targets

@@ -228,7 +228,8 @@ def compare(runs, metric="val_loss", alpha=0.05):
     if comparisons.empty:
         return comparisons
     needed = pd.Series(pd.NA, index=comparisons.index, dtype="Int64")
-    for _, index in comparisons.groupby(keys, sort=False).groups.items():
+    for _, family in comparisons.groupby(keys, sort=False):
+        index = family.index
         comparisons.loc[index, "p_holm"] = holm(comparisons.loc[index, "p_value"])
         for row in index:
             seeds = seeds_needed(comparisons.at[row, "effect_size_dz"], len(index), alpha)
