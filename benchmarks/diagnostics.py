@@ -8,8 +8,9 @@ segments; files are not written). The settings alternate in order between
 repeats. Before the first repeat one run per setting is trained and
 discarded, so that neither pays the process's first trace. Prints one JSON
 line: per setting the total training seconds of each repeat and their median,
-the ratio of the medians (on / off) and the median of the per-run ratios; it
-also checks that every history is identical.
+the ratio of the medians (on / off) and the median of the per-run ratios, in
+wall time and in the process's CPU time (which another workload on the
+machine inflates less); it also checks that every history is identical.
 
     python benchmarks/diagnostics.py [--repeats 3] [--config config.yaml]
 """
@@ -56,7 +57,8 @@ def runs_of(config, activations):
 
 
 def train(run, training, diagnostics, directory):
-    started = time.perf_counter()
+    """(wall seconds, CPU seconds, history rows) of one training."""
+    started, cpu = time.perf_counter(), time.process_time()
     result = engine.train(
         **run,
         epochs=training["epochs"],
@@ -70,7 +72,7 @@ def train(run, training, diagnostics, directory):
         diagnostics=diagnostics,
         log=lambda message: None,
     )
-    return time.perf_counter() - started, result["rows"]
+    return time.perf_counter() - started, time.process_time() - cpu, result["rows"]
 
 
 def main():
@@ -83,38 +85,35 @@ def main():
     training = config["training"]
     engine.configure_threads(training["threads"])
     runs = list(runs_of(config, activations))
-    seconds = {False: [], True: []}
-    per_run = {False: [], True: []}
+    per_run = {(clock, on): [] for clock in ("wall", "cpu") for on in (False, True)}  # [repeat][run]
     with tempfile.TemporaryDirectory() as tmp:
         for diagnostics in (False, True):
             train(runs[0], training, diagnostics, Path(tmp) / "warm-up")
         for repeat in range(args.repeats):
             histories = {}
             for diagnostics in (False, True) if repeat % 2 == 0 else (True, False):
-                times = []
-                for i, run in enumerate(runs):
-                    elapsed, histories[diagnostics, i] = train(run, training, diagnostics, Path(tmp) / str(i))
-                    times.append(elapsed)
-                seconds[diagnostics].append(sum(times))
-                per_run[diagnostics].append(times)
-            for i in range(len(runs)):
-                if not np.array_equal(histories[False, i], histories[True, i]):
-                    sys.exit(f"diagnostics changed the history of run {i}")
-    off, on = (statistics.median(seconds[d]) for d in (False, True))
-    ratios = [b / a for a, b in zip(np.ravel(per_run[False]), np.ravel(per_run[True]))]
-    print(json.dumps({
-        "runs": len(runs),
-        "repeats": args.repeats,
-        "epochs": training["epochs"],
-        "off_seconds": seconds[False],
-        "on_seconds": seconds[True],
-        "off_median_s": off,
-        "on_median_s": on,
-        "ratio_of_medians": on / off,
-        "median_per_run_ratio": statistics.median(ratios),
-        "per_run_median_off_s": statistics.median(np.ravel(per_run[False])),
-        "per_run_median_on_s": statistics.median(np.ravel(per_run[True])),
-    }))  # fmt: skip
+                measured = [train(run, training, diagnostics, Path(tmp) / str(i)) for i, run in enumerate(runs)]
+                per_run["wall", diagnostics].append([wall for wall, _, _ in measured])
+                per_run["cpu", diagnostics].append([cpu for _, cpu, _ in measured])
+                histories[diagnostics] = [rows for _, _, rows in measured]
+            changed = [i for i, (a, b) in enumerate(zip(histories[False], histories[True])) if not np.array_equal(a, b)]
+            if changed:
+                sys.exit(f"diagnostics changed the history of runs {changed}")
+    report = {"runs": len(runs), "repeats": args.repeats, "epochs": training["epochs"]}
+    for clock in ("wall", "cpu"):
+        totals = {on: [sum(times) for times in per_run[clock, on]] for on in (False, True)}
+        off, on = (np.ravel(per_run[clock, d]) for d in (False, True))
+        report[clock] = {
+            "off_totals_s": totals[False],
+            "on_totals_s": totals[True],
+            "off_median_s": statistics.median(totals[False]),
+            "on_median_s": statistics.median(totals[True]),
+            "ratio_of_medians": statistics.median(totals[True]) / statistics.median(totals[False]),
+            "median_per_run_ratio": statistics.median(on / off),
+            "per_run_median_off_s": statistics.median(off),
+            "per_run_median_on_s": statistics.median(on),
+        }
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":
