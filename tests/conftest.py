@@ -93,3 +93,19 @@ def sensors():
     from actzoo.datasets import make_dataset
 
     return make_dataset("sensors", 0.3, 0, n_samples=150, n_features=20, n_labels=3, max_reading=15)
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """Keep the figures the plot functions save, to inspect their panels."""
+    from actzoo import plots
+
+    figures = []
+    real_save = plots.save
+
+    def keep(figure, paths):
+        figures.append(figure)
+        real_save(figure, paths)
+
+    monkeypatch.setattr(plots, "save", keep)
+    return figures

@@ -220,16 +220,6 @@ def write_run(directory, activation, seed, layers, diverged=False, empty=False):
     return directory / "diagnostics.csv", directory / "metrics.json"
 
 
-@pytest.fixture
-def drawn(monkeypatch):
-    from actzoo import plots
-
-    figures = []
-    real_save = plots.save
-    monkeypatch.setattr(plots, "save", lambda figure, paths: (figures.append(figure), real_save(figure, paths)))
-    return figures
-
-
 @pytest.mark.parametrize("layers", [1, 8])
 def test_figure_has_a_row_per_measure_and_a_column_per_layer(tmp_path, drawn, layers):
     from actzoo import plots

@@ -50,20 +50,6 @@ def write_run(directory, activation, seed, radius=0.8, diverged_epoch=None, cons
     return directory / "boundary.npz", directory / "metrics.json"
 
 
-@pytest.fixture
-def drawn(monkeypatch):
-    """Keep the figures the plot functions save, to inspect their panels."""
-    figures = []
-    real_save = plots.save
-
-    def keep(figure, paths):
-        figures.append(figure)
-        real_save(figure, paths)
-
-    monkeypatch.setattr(plots, "save", keep)
-    return figures
-
-
 def panel_texts(ax):
     return " ".join(text.get_text() for text in ax.texts)
 

@@ -76,18 +76,12 @@ def is_planar(dataset):
 EXECUTION_ONLY = ("threads", "checkpoint_every")
 
 
-def variant(wildcards):
-    """The run's model variant: its name and settings, or (None, {})."""
-    name = wildcards.get("model")
-    return name, VARIANTS.get(name, {})
-
-
 def training_params(wildcards):
     """config["training"] with the model variant's overrides, without what
     cannot change this dataset's runs: EXECUTION_ONLY never does, and boundary
     snapshots exist only for 2-D data."""
     training = {k: v for k, v in config["training"].items() if k not in EXECUTION_ONLY}
-    training |= variant(wildcards)[1].get("training", {})
+    training |= VARIANTS.get(wildcards.get("model"), {}).get("training", {})
     if not is_planar(wildcards.dataset):
         training["snapshot_epochs"] = []
     return training

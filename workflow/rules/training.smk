@@ -23,7 +23,7 @@ rule train:
         # The between-workflow cache hashes params but not wildcards: every
         # wildcard value is repeated here so each run gets its own entry.
         dataset="{dataset}",
-        variant=lambda wildcards: variant(wildcards)[0],
+        variant=lambda wildcards: wildcards.get("model"),
         activation=lambda wildcards: ACTIVATIONS[wildcards.activation],
         seed=lambda wildcards: int(wildcards.seed),
         model=model_params,

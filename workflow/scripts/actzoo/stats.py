@@ -126,7 +126,7 @@ NEGLIGIBLE_DZ = 0.2
 TARGET_POWER = 0.8
 
 
-def seeds_needed(effect, n_comparisons, alpha=0.05, power=TARGET_POWER, wilcoxon_from=WILCOXON_MIN_PAIRS):
+def seeds_needed(effect, n_comparisons, alpha=0.05, power=TARGET_POWER):
     """Seeds a paired test would need to separate a difference of size ``effect``
     (Cohen's d_z) with ``power``, at the corrected level alpha / n_comparisons
     (Holm's first step, so for every pair a conservative level).
@@ -146,7 +146,7 @@ def seeds_needed(effect, n_comparisons, alpha=0.05, power=TARGET_POWER, wilcoxon
     calculator, n = TTestPower(), 2
     while calculator.power(effect_size=abs(effect), nobs=n, alpha=level, alternative="two-sided") < power:
         n += 1
-    if n >= wilcoxon_min_pairs(n_comparisons, alpha) and n >= wilcoxon_from:
+    if n >= wilcoxon_min_pairs(n_comparisons, alpha):
         n = int(np.ceil(n * np.pi / 3))
     return max(n, 2)
 
