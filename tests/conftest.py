@@ -95,6 +95,21 @@ def sensors():
     return make_dataset("sensors", 0.3, 0, n_samples=150, n_features=20, n_labels=3, max_reading=15)
 
 
+@pytest.fixture(scope="module")
+def blobs():
+    """Three classes in the plane: the multiclass fixture."""
+    from actzoo.datasets import make_dataset
+
+    return make_dataset("blobs", 0.3, 0, n_samples=230, n_classes=3, cluster_std=0.7)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    from actzoo.datasets import make_dataset
+
+    return make_dataset("iris", 0.3, 0, standardize=True)
+
+
 @pytest.fixture
 def drawn(monkeypatch):
     """Keep the figures the plot functions save, to inspect their panels."""

@@ -15,10 +15,12 @@ def train(data, activation, engine_name, **overrides):
     return engine.train(data, normalise(activation), 3, engine=engine_name, **settings)
 
 
-@pytest.mark.parametrize("dataset", ["circles", "sensors"])
+@pytest.mark.parametrize("dataset", ["circles", "sensors", "blobs", "iris"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_compiled_loop_matches_model_fit(request, dataset, activation):
-    """Batch 25 does not divide the 161 or 105 training rows: the short last batch counts."""
+    """Binary, multi-label and multiclass data (softmax and sparse categorical
+    cross-entropy). Batch 25 does not divide the 161, 105, 161 or 105 training
+    rows: the short last batch counts."""
     data = request.getfixturevalue(dataset)
     assert len(data["X_train"]) % 25 != 0
     compiled = train(data, activation, "compiled")
@@ -36,6 +38,18 @@ def test_multilabel_accuracy_is_binary_accuracy(sensors):
     p = model(sensors["X_val"]).numpy()
     expected = ((p > 0.5) == (sensors["y_val"] > 0.5)).mean()
     assert result["rows"][-1, 3] == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("engine_name", ["compiled", "keras_fit"])
+def test_multiclass_is_a_softmax_with_argmax_accuracy(blobs, engine_name):
+    result = train(blobs, "relu", engine_name, epochs=40)
+    model = result["model"]
+    assert model.layers[-1].units == 3 and model.layers[-1].activation.__name__ == "softmax"
+    p = model(blobs["X_val"]).numpy()
+    np.testing.assert_allclose(p.sum(axis=1), 1, atol=1e-5)
+    expected = (p.argmax(axis=1) == blobs["y_val"][:, 0]).mean()
+    assert result["rows"][-1, 3] == pytest.approx(expected, abs=1e-6)
+    assert result["rows"][-1, 3] > 0.8, "three separate blobs are learnt"
 
 
 def test_same_initial_weights_for_every_activation(circles):

@@ -357,3 +357,92 @@ def test_editing_the_pages_script_or_template_rebuilds_it(tmp_path):
         (scripts / "actzoo" / asset).write_text((scripts / "actzoo" / asset).read_text() + "\n")
         assert code_hash(entry) != before, asset
         before = code_hash(entry)
+
+
+# ---------------------------------------------------------------- multiclass
+
+
+def toy_classes(epoch):
+    """Three classes in vertical bands (left, middle, right) whose borders
+    sharpen with the epoch: softmax of -a|x + 0.6|, -a|x|, -a|x - 0.6|."""
+    xx, _ = np.meshgrid(AXIS, AXIS)
+    logits = np.stack([-(4 + 4 * epoch) * np.abs(xx - c) for c in (-0.6, 0.0, 0.6)], axis=-1)
+    p = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def build_classes_toy(directory, seeds=(1, 2), epochs=4, frames=2):
+    """build_explorer's files for a 3-class data set "bands", activations a and b."""
+    directory = Path(directory)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (90, 2)).astype(np.float32)
+    y = np.digitize(X[:, :1], [-0.3, 0.3]).astype(np.float32)
+    (directory / "data").mkdir(parents=True)
+    np.savez(
+        directory / "data" / "bands.npz", X_train=X[:60], y_train=y[:60], X_val=X[60:], y_val=y[60:],
+        task=np.array("multiclass"), classes=np.array([0, 1, 2]),
+    )  # fmt: skip
+    xx, yy = np.meshgrid(AXIS, AXIS)
+    histories, runs, boundaries = [], [], []
+    for activation in ("a", "b"):
+        for seed in seeds:
+            replay = explorer_epochs(epochs, frames)
+            path = directory / "runs" / "bands" / activation / f"seed{seed}" / "boundary.npz"
+            path.parent.mkdir(parents=True)
+            grids = shades([toy_classes(e) for e in replay])
+            np.savez(path, xx=xx, yy=yy, explorer_epochs=np.array(replay), explorer_probabilities=grids)
+            boundaries.append(path)
+            histories += [("bands", activation, seed, e, 1 / e, 0.5, 1 / e, 1 - 1 / e) for e in range(1, epochs + 1)]
+            runs.append(("bands", activation, seed, epochs, False, None))
+    columns = ["dataset", "activation", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+    pd.DataFrame(histories, columns=columns).to_csv(directory / "histories.csv", index=False)
+    pd.DataFrame(runs, columns=["dataset", "activation", "seed", "epochs", "diverged", "diverged_epoch"]).to_csv(
+        directory / "runs.csv", index=False
+    )
+    output = directory / "explorer.html"
+    page = build_explorer(
+        {"bands": directory / "data" / "bands.npz"}, boundaries, directory / "histories.csv",
+        directory / "runs.csv", list(seeds), output,
+    )  # fmt: skip
+    return output, page
+
+
+def test_multiclass_grids_travel_as_one_plane_per_class(tmp_path):
+    output, page = build_classes_toy(tmp_path)
+    bands = page["datasets"][0]
+    assert bands["multiclass"] and bands["classes"] == ["class 0", "class 1", "class 2"]
+    assert len(bands["class_shades"]) == 3
+    assert sorted(set(bands["points"]["train"]["label"])) == [0, 1, 2], "points carry their class index"
+    html = output.read_text()
+    grids = np.frombuffer(zlib.decompress(base64.b64decode(embedded(html, "grids"))), np.uint8).reshape(-1, RES, RES)
+    for run in bands["runs"]:
+        for k, epoch in enumerate(run["frames"]):
+            for c in range(3):
+                assert np.array_equal(grids[run["offset"] + 3 * k + c], shades(toy_classes(epoch)[..., c]))
+
+
+def test_multiclass_regions_are_coloured_by_their_argmax_class(browser, tmp_path):
+    """At confident grid points the pixel is the shade of the argmax class
+    (nearest of the three); one boundary line per class that borders another."""
+    output, page_data = build_classes_toy(tmp_path)
+    page = Page(browser, output, tmp_path)
+    errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    assert errors == [], errors
+    page.act(lambda: page.element("#points option[value='none']").click())
+    picture = page.screenshot("classes")
+    shades_rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in page_data["datasets"][0]["class_shades"]])
+    p = toy_classes(4)
+    checked = 0
+    for i in range(2, RES - 2, 3):
+        for j in range(1, RES - 1):
+            if p[i, j].max() < 0.9 or len(set(p[i, j - 1 : j + 2].argmax(axis=-1))) > 1:
+                continue
+            column, row = page.pixel_of(0, AXIS[j], AXIS[i])
+            colour = picture[round(row), round(column)]
+            assert np.abs(shades_rgb - colour).sum(axis=1).argmin() == p[i, j].argmax(), (i, j, colour)
+            checked += 1
+    assert checked >= 20
+    contours = "return document.getElementById('boundaries').data.filter(t => t.type === 'contour').length"
+    assert page.js(contours) == 2 * 3, "each panel: a boundary line for each of the 3 classes"
+    page.act(lambda: page.element("#overlay").click())
+    assert page.js(contours) == 2 * 3 + 2 * 2 * 3, "plus every embedded seed's"

@@ -40,7 +40,7 @@ if workflow.is_main_process and (refusal := activerun.active_run()):
 
 DATASETS = list(config["datasets"])
 SEEDS = [int(seed) for seed in config["seeds"]]
-PLANAR_GENERATORS = {"circles", "moons", "xor", "gauss", "spiral"}
+PLANAR_GENERATORS = {"circles", "moons", "xor", "gauss", "spiral", "blobs"}
 # Model variants (config `models:`), a sweep axis between data set and
 # activation. Without them a run's path has no {model} level, as before.
 VARIANTS = config.get("models", {})

@@ -14,7 +14,16 @@ from pathlib import Path
 import yaml
 
 from actzoo.activations import ActivationError, check_all
-from actzoo.datasets import DatasetError, check_split, check_split_sizes, read_checked_csv
+from actzoo.datasets import (
+    BUNDLED_CLASS_SIZES,
+    GENERATORS,
+    DatasetError,
+    check_bundled_split,
+    check_split,
+    check_split_sizes,
+    csv_task,
+    read_checked_csv,
+)
 
 # Resolved from this file, not from the working directory or the Snakefile
 # that uses actzoo, so that it holds when actzoo is a Snakemake module.
@@ -125,16 +134,26 @@ def schema_error_message(error):
 
 
 def check_dataset(name, spec):
-    """The checks the schema cannot express: a CSV's contents, the split sizes."""
+    """The checks the schema cannot express: a CSV's contents, the split
+    sizes. Fills in the data set's ``task`` (declared, the generator's, or
+    detected from a CSV's labels), which decides the output layer and loss."""
+    spec.setdefault("task", GENERATORS[spec["generator"]][1])
     if spec["generator"] == "csv":
         try:  # its messages start with the file's path
-            table = read_checked_csv(spec["path"], spec["features"], spec["labels"])
+            table = read_checked_csv(spec["path"], spec["features"], spec["labels"], spec.get("task"))
         except DatasetError as error:
             raise ConfigError(f"datasets.{name}.path: {error}") from None
+        labels = table[spec["labels"]].to_numpy()
+        spec["task"] = csv_task(labels, spec["task"])
         try:
-            check_split(table[spec["labels"]].to_numpy(), spec["validation_fraction"], spec["random_state"])
+            check_split(labels, spec["validation_fraction"], spec["random_state"], spec["task"])
         except DatasetError as error:
             raise ConfigError(f"datasets.{name}.path: {spec['path']}: {error}") from None
+    elif spec["generator"] in BUNDLED_CLASS_SIZES:
+        try:
+            check_bundled_split(spec["generator"], spec["validation_fraction"])
+        except DatasetError as error:
+            raise ConfigError(f"datasets.{name}.validation_fraction: {error}") from None
     else:
         try:
             check_split_sizes(spec["n_samples"], spec["validation_fraction"])

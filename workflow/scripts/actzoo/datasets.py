@@ -1,7 +1,10 @@
-"""Seeded toy datasets, split into train and validation sets.
+"""Seeded toy data sets and scikit-learn's bundled real ones, split into
+train and validation sets.
 
-Every generator returns ``X`` (float32, n x d) and ``y`` (float32, n x k with
-0/1 labels: k = 1 for binary tasks, k > 1 for multi-label tasks).
+A data set's task is one of TASKS. ``generate`` returns ``X`` (float32, n x d)
+and ``y`` (float32): n x 1 with 0/1 labels for ``binary``, n x k with 0/1
+labels for ``multilabel``, n x 1 holding class indices 0..K-1 for
+``multiclass``.
 """
 
 import math
@@ -71,6 +74,27 @@ def spiral(n_samples, noise, random_state):
     return np.concatenate([a[0] for a in arms]), np.concatenate([a[1] for a in arms])
 
 
+def blobs(n_samples, n_classes, cluster_std, random_state):
+    """Gaussian blobs in the plane, one class each: the simplest multiclass task."""
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(
+        n_samples=n_samples, centers=n_classes, n_features=2, cluster_std=cluster_std, random_state=random_state
+    )
+
+
+def bundled(name):
+    """A real data set that ships inside scikit-learn (no download)."""
+
+    def load(random_state=None):  # fixed data: the seed only splits it
+        import sklearn.datasets
+
+        return getattr(sklearn.datasets, f"load_{name}")(return_X_y=True)
+
+    load.__name__ = name
+    return load
+
+
 def sensors(n_samples, n_features, n_labels, max_reading, random_state):
     """The lesson's irrigation machine: integer sensor readings, several on/off outputs."""
     from sklearn.datasets import make_multilabel_classification
@@ -81,18 +105,35 @@ def sensors(n_samples, n_features, n_labels, max_reading, random_state):
     return np.clip(X, 0, max_reading), y
 
 
-def from_csv(path, features, labels):
-    """A user table: numeric feature columns and 0/1 label columns."""
-    import pandas as pd
-
-    table = read_checked_csv(path, features, labels, pd)
+def from_csv(path, features, labels, task=None):
+    """A user table: numeric feature columns, and 0/1 label columns or one
+    column of integer class numbers (see ``csv_task``)."""
+    table = read_checked_csv(path, features, labels, task)
     return table[features].to_numpy(), table[labels].to_numpy()
 
 
-def read_checked_csv(path, features, labels, pd=None):
+def csv_task(labels, declared=None):
+    """The task of a CSV's label columns (an n x k array): ``declared``, or
+    detected. One column of integers with more than two values is
+    multiclass, several columns multilabel, else binary. Raises DatasetError
+    (without the path)."""
+    labels = np.asarray(labels)
+    if declared is None:
+        if labels.shape[1] > 1:
+            return "multilabel"
+        values = np.unique(labels)
+        return "multiclass" if len(values) > 2 and np.all(values == np.round(values)) else "binary"
+    if declared == "multiclass" and labels.shape[1] > 1:
+        raise DatasetError(f"task multiclass takes one label column of class numbers; {labels.shape[1]} are given")
+    if declared == "multilabel" and labels.shape[1] < 2:
+        raise DatasetError("task multilabel takes two or more 0/1 label columns; one is given (it is binary)")
+    return declared
+
+
+def read_checked_csv(path, features, labels, task=None):
     """Read a CSV and raise DatasetError naming the file and the problem."""
-    if pd is None:
-        import pandas as pd
+    import pandas as pd
+
     try:
         table = pd.read_csv(path)
     except FileNotFoundError:
@@ -109,6 +150,18 @@ def read_checked_csv(path, features, labels, pd=None):
             raise DatasetError(f"{path}: column {column!r} is not numeric")
         if table[column].isna().any():
             raise DatasetError(f"{path}: column {column!r} has missing (NaN) values")
+    try:
+        task = csv_task(table[labels].to_numpy(), task)
+    except DatasetError as error:
+        raise DatasetError(f"{path}: {error}") from None
+    if task == "multiclass":
+        values = np.unique(table[labels[0]])
+        odd = values[values != np.round(values)]
+        if len(odd):
+            raise DatasetError(f"{path}: label column {labels[0]!r} must hold integer class numbers, found {odd[0]}")
+        if len(values) < 2:
+            raise DatasetError(f"{path}: label column {labels[0]!r} has a single class; expected two or more")
+        return table
     for column in labels:
         values = set(np.unique(table[column]).tolist())
         if not values <= {0, 1}:
@@ -118,34 +171,72 @@ def read_checked_csv(path, features, labels, pd=None):
     return table
 
 
+TASKS = ("binary", "multilabel", "multiclass")
+# Each generator and the task its labels pose (a CSV's is declared or detected).
 GENERATORS = {
-    "circles": circles,
-    "moons": moons,
-    "xor": xor,
-    "gauss": gauss,
-    "spiral": spiral,
-    "sensors": sensors,
-    "csv": from_csv,
+    "circles": (circles, "binary"),
+    "moons": (moons, "binary"),
+    "xor": (xor, "binary"),
+    "gauss": (gauss, "binary"),
+    "spiral": (spiral, "binary"),
+    "blobs": (blobs, "multiclass"),
+    "sensors": (sensors, "multilabel"),
+    "iris": (bundled("iris"), "multiclass"),
+    "wine": (bundled("wine"), "multiclass"),
+    "breast_cancer": (bundled("breast_cancer"), "binary"),
+    "digits": (bundled("digits"), "multiclass"),
+    "csv": (from_csv, None),
+}
+# The rows per class of the real data sets (tests/test_datasets.py checks
+# them against scikit-learn), so that a config is checked without loading them.
+BUNDLED_CLASS_SIZES = {
+    "iris": (50, 50, 50),
+    "wine": (59, 71, 48),
+    "breast_cancer": (212, 357),
+    "digits": (178, 182, 177, 183, 181, 182, 181, 179, 174, 180),
 }
 
 
-def generate(generator, **params):
-    """Return ``(X, y)`` as float32 arrays with 2-D ``y``."""
-    X, y = GENERATORS[generator](**params)
+def generate(generator, task=None, **params):
+    """``(X, y, task, classes)``: float32 arrays with 2-D ``y`` as the module
+    docstring says, the task, and for multiclass data the original class
+    values (``y`` holds their indices), else an empty array."""
+    function, task = GENERATORS[generator][0], task or GENERATORS[generator][1]
+    X, y = function(**params, **({"task": task} if generator == "csv" else {}))
     X = np.asarray(X, dtype=np.float32)
+    y = np.asarray(y)
+    if task is None:  # a CSV's, checked already by read_checked_csv
+        task = csv_task(y)
+    classes = np.zeros(0)
+    if task == "multiclass":
+        classes, y = np.unique(y.ravel(), return_inverse=True)
     y = np.asarray(y, dtype=np.float32)
     if y.ndim == 1:
         y = y[:, None]
-    return X, y
+    return X, y, task, classes
 
 
-def split(X, y, validation_fraction, random_state):
+def split(X, y, validation_fraction, random_state, stratify=False):
+    """Train and validation rows; ``stratify`` keeps each class's share in
+    both (binary and multiclass data; scikit-learn cannot for multilabel)."""
     from sklearn.model_selection import train_test_split
 
     X_train, X_val, y_train, y_val = train_test_split(
-        X, y, test_size=validation_fraction, random_state=random_state
+        X, y, test_size=validation_fraction, random_state=random_state, stratify=y[:, 0] if stratify else None
     )
     return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+
+
+def standardize_features(data):
+    """Scale features to mean 0, SD 1 with a scaler fitted on the training
+    rows only (the validation rows must not leak into it); returns the scaler's
+    mean and scale, which the data set stores."""
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(data["X_train"])
+    for key in ("X_train", "X_val"):
+        data[key] = scaler.transform(data[key]).astype(np.float32)
+    return {"feature_mean": scaler.mean_.astype(np.float32), "feature_scale": scaler.scale_.astype(np.float32)}
 
 
 MIN_ROWS_PER_CLASS = 2
@@ -167,27 +258,47 @@ def check_split_sizes(n_samples, validation_fraction):
         )
 
 
-def check_split(y, validation_fraction, random_state):
+def check_bundled_split(name, validation_fraction):
+    """Raise DatasetError unless a stratified split of real data set ``name``
+    surely leaves MIN_ROWS_PER_CLASS rows of each class in each split."""
+    smallest = min(BUNDLED_CLASS_SIZES[name])
+    rows = min(math.floor(validation_fraction * smallest), math.floor((1 - validation_fraction) * smallest))
+    if rows < MIN_ROWS_PER_CLASS:
+        raise DatasetError(
+            f"{validation_fraction} leaves {rows} row(s) of the smallest class of {name} ({smallest} rows) in one "
+            f"split; expected at least {MIN_ROWS_PER_CLASS} of each class in each split"
+        )
+
+
+def check_split(y, validation_fraction, random_state, task):
     """Raise DatasetError unless both splits hold >= 2 rows of each class of each label.
 
-    ``split`` draws its permutation from the row count and ``random_state``
-    alone, so splitting the labels here gives exactly the split of the job.
+    ``split`` draws its permutation from the row count, ``random_state`` and
+    (stratified) the labels alone, so splitting the labels here gives exactly
+    the split of the job.
     """
     from sklearn.model_selection import train_test_split
 
     y = np.asarray(y)
     if y.ndim == 1:
         y = y[:, None]
+    stratify = y[:, 0] if task != "multilabel" else None
     try:
-        parts = train_test_split(np.arange(len(y)), test_size=validation_fraction, random_state=random_state)
+        parts = train_test_split(
+            np.arange(len(y)), test_size=validation_fraction, random_state=random_state, stratify=stratify
+        )
     except ValueError as error:
-        raise DatasetError(f"{len(y)} rows cannot be split with validation_fraction {validation_fraction} ({error})")
+        raise DatasetError(
+            f"{len(y)} rows cannot be split with validation_fraction {validation_fraction} "
+            f"({' '.join(str(error).split())}); use more rows or another validation_fraction"
+        ) from None
+    values = {label: np.unique(y[:, label]) for label in range(y.shape[1])}
     for part, rows in zip(("training", "validation"), parts):
         for label in range(y.shape[1]):
-            for value in (0, 1):
+            for value in values[label] if task == "multiclass" else (0, 1):
                 count = int(np.sum(y[rows, label] == value))
                 if count < MIN_ROWS_PER_CLASS:
-                    which = f"label {label} = {value}" if y.shape[1] > 1 else f"class {value}"
+                    which = f"label {label} = {value}" if y.shape[1] > 1 else f"class {value:g}"
                     raise DatasetError(
                         f"{len(y)} rows with validation_fraction {validation_fraction} leave {count} row(s) of "
                         f"{which} in the {part} split; expected at least {MIN_ROWS_PER_CLASS} of each class in "
@@ -195,12 +306,18 @@ def check_split(y, validation_fraction, random_state):
                     )
 
 
-def make_dataset(generator, validation_fraction, random_state, **params):
-    """Generate and split one dataset; ``params`` are the generator's own."""
+def make_dataset(generator, validation_fraction, random_state, standardize=False, **params):
+    """Generate, split and (``standardize``) scale one data set; ``params``
+    are the generator's own. Returns the arrays a training job reads: the
+    splits, ``task``, ``classes`` (see ``generate``) and, when standardised,
+    the training split's ``feature_mean`` and ``feature_scale``."""
     if generator != "csv":
         params["random_state"] = random_state
-    X, y = generate(generator, **params)
-    return split(X, y, validation_fraction, random_state)
+    X, y, task, classes = generate(generator, **params)
+    data = split(X, y, validation_fraction, random_state, stratify=task != "multilabel")
+    if standardize:
+        data |= standardize_features(data)
+    return data | {"task": np.array(task), "classes": classes}
 
 
 def write_dataset(spec, path):
@@ -208,6 +325,12 @@ def write_dataset(spec, path):
     params = {k: v for k, v in spec.items() if k not in ("generator", "validation_fraction", "random_state")}
     data = make_dataset(spec["generator"], spec["validation_fraction"], spec["random_state"], **params)
     np.savez(path, **data)
+
+
+def task_of(data):
+    """(task, number of output units) of a data set as ``make_dataset`` returns it."""
+    task = str(data["task"]) if "task" in data else ("binary" if data["y_train"].shape[1] == 1 else "multilabel")
+    return task, len(data["classes"]) if task == "multiclass" else data["y_train"].shape[1]
 
 
 def boundary_grid(X, resolution, margin=0.1):

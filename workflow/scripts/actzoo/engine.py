@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from actzoo.datasets import task_of  # noqa: E402
 from actzoo.models import get_model, get_optimizer, weights_sha256  # noqa: E402
 
 HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
@@ -35,11 +36,35 @@ def configure_threads(threads):
     tf.config.experimental.enable_op_determinism()
 
 
-def build(activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate):
+def build(activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate, task="binary"):
     """Seed, then build the model: every activation starts from the same weights."""
     keras.utils.set_random_seed(seed)
-    model = get_model(activation, n_features, hidden_units, n_outputs)
+    model = get_model(activation, n_features, hidden_units, n_outputs, task)
     return model, get_optimizer(optimizer, learning_rate)
+
+
+# A task's loss and per-sample accuracy, as model.fit would use them (its
+# "accuracy" metric resolves to these): binary cross-entropy and the mean
+# over labels of the 0.5-threshold accuracy, or for one-of-K classes sparse
+# categorical cross-entropy on the class index and argmax accuracy.
+LOSSES = {
+    "binary": (keras.losses.BinaryCrossentropy, keras.metrics.BinaryAccuracy),
+    "multilabel": (keras.losses.BinaryCrossentropy, keras.metrics.BinaryAccuracy),
+    "multiclass": (keras.losses.SparseCategoricalCrossentropy, keras.metrics.SparseCategoricalAccuracy),
+}
+
+
+def sample_losses(task, y, p):
+    """Each sample's loss (its mean over labels for multi-label data)."""
+    if task == "multiclass":
+        return keras.losses.sparse_categorical_crossentropy(y, p)
+    return keras.losses.binary_crossentropy(y, p)
+
+
+def sample_accuracies(task, y, p):
+    if task == "multiclass":
+        return keras.metrics.sparse_categorical_accuracy(y, p)
+    return tf.reduce_mean(keras.metrics.binary_accuracy(y, p), axis=-1)
 
 
 # Columns of a run's diagnostics.csv; one row per (epoch, hidden layer).
@@ -113,10 +138,13 @@ class CompiledLoop:
         self.X, self.y = tf.constant(data["X_train"]), tf.constant(data["y_train"])
         self.X_val, self.y_val = tf.constant(data["X_val"]), tf.constant(data["y_val"])
         self.batch_size, self.seed, self.shuffle = batch_size, seed, shuffle
+        self.task, n_outputs = task_of(data)
         self.grid_shape = grid[0].shape if grid is not None else (0,)
+        if self.task == "multiclass":  # a grid point's probability of every class
+            self.grid_shape = (*self.grid_shape, n_outputs)
         self.points = tf.constant(grid_points(grid) if grid is not None else np.zeros((0, self.X.shape[1]), np.float32))
         self.snapshot_epochs = tf.constant(sorted(snapshot_epochs) if grid is not None else [], dtype=tf.int32)
-        self.loss_fn = keras.losses.BinaryCrossentropy()
+        self.loss_fn = LOSSES[self.task][0]()
         optimizer.build(model.trainable_variables)
         self.diagnostics = diagnostics
         self.hidden = hidden_layers(model)
@@ -127,8 +155,13 @@ class CompiledLoop:
         self.run = tf.function(self._run, reduce_retracing=True)
 
     def _accuracy_sum(self, y, p):
-        """Sum over samples of each sample's mean binary accuracy over its labels."""
-        return tf.reduce_sum(tf.reduce_mean(keras.metrics.binary_accuracy(y, p), axis=-1))
+        """Sum over samples of each sample's accuracy (see sample_accuracies)."""
+        return tf.reduce_sum(sample_accuracies(self.task, y, p))
+
+    def _grid_output(self, p):
+        """What a snapshot keeps of the grid's predictions, flat: P(label 1),
+        or for multiclass data every class's probability."""
+        return tf.reshape(p, [-1]) if self.task == "multiclass" else p[:, 0]
 
     def _order(self, epoch):
         """The training rows in the order of 0-based ``epoch``."""
@@ -181,7 +214,7 @@ class CompiledLoop:
                 zs.append(tf.matmul(x, dense.kernel) + dense.bias)
                 tape.watch(zs[-1])
                 x = activation(zs[-1])
-            total = tf.reduce_sum(weights * keras.losses.binary_crossentropy(y, x))
+            total = tf.reduce_sum(weights * sample_losses(self.task, y, x))
 
         def by_batch(t):  # (n, k) -> (batches, size, k), zero rows after the last sample
             return tf.reshape(tf.pad(t, [[0, n_batches * size - n], [0, 0]]), [n_batches, size, -1])
@@ -223,7 +256,7 @@ class CompiledLoop:
             loss_mean = loss_sum / n_float
             rows = rows.write(epoch - first, tf.stack([loss_mean, hits / n_float, val_loss, val_accuracy]))
             if tf.reduce_any(tf.equal(self.snapshot_epochs, epoch + 1)):
-                grids = grids.write(grids.size(), self.model(self.points, training=False)[:, 0])
+                grids = grids.write(grids.size(), self._grid_output(self.model(self.points, training=False)))
                 grid_epochs = grid_epochs.write(grid_epochs.size(), epoch + 1)
             if self.diagnostics:
                 grad_norm = norm_sum / tf.cast(n_batches, tf.float32)
@@ -246,17 +279,14 @@ def warm_up():
     """Autograph's source transformation of the compiled loop (~0.5 s), done
     once by a warm worker before it forks, so that its children only trace.
     Pure Python: no TensorFlow op runs, so forking afterwards stays safe."""
-    for method in (CompiledLoop._run, CompiledLoop._accuracy_sum, CompiledLoop._order):
+    for method in (CompiledLoop._run, CompiledLoop._accuracy_sum, CompiledLoop._order, CompiledLoop._grid_output):
         tf.autograph.to_graph(method)
 
 
 def fit_keras(model, optimizer, data, epochs, batch_size, shuffle, on_epoch_end=None):
     """The lesson's way: ``model.compile`` + ``model.fit``. Returns (n, 4) rows."""
-    model.compile(
-        optimizer=optimizer,
-        loss="binary_crossentropy",
-        metrics=[keras.metrics.BinaryAccuracy(name="accuracy")],
-    )
+    loss, accuracy = LOSSES[task_of(data)[0]]
+    model.compile(optimizer=optimizer, loss=loss(), metrics=[accuracy(name="accuracy")])
     callbacks = [keras.callbacks.TerminateOnNaN()]
     if on_epoch_end is not None:
         callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch_end(epoch + 1)))
@@ -280,10 +310,11 @@ def grid_points(grid):
     return np.column_stack([xx.ravel(), yy.ravel()]).astype(np.float32)
 
 
-def predict_grid(model, grid):
-    """Probability of label 1 at each grid point (``grid`` is (xx, yy))."""
-    p = model(grid_points(grid), training=False)
-    return keras.ops.convert_to_numpy(p)[:, 0].reshape(grid[0].shape)
+def predict_grid(model, grid, task="binary"):
+    """Probability of label 1 at each grid point (``grid`` is (xx, yy)), or
+    for multiclass data of each class (a trailing class axis)."""
+    p = keras.ops.convert_to_numpy(model(grid_points(grid), training=False))
+    return p.reshape(*grid[0].shape, -1) if task == "multiclass" else p[:, 0].reshape(grid[0].shape)
 
 
 def segment_ends(epochs, checkpoint_every):
@@ -372,15 +403,16 @@ def train(
     """Train one seeded model. Returns a dict with the model, history rows,
     diagnostics (epochs 0..n, see CompiledLoop), probability-grid snapshots
     and the facts metrics.json records."""
-    n_features, n_outputs = data["X_train"].shape[1], data["y_train"].shape[1]
-    model, opt = build(activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate)
+    task, n_outputs = task_of(data)
+    n_features = data["X_train"].shape[1]
+    model, opt = build(activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate, task)
     initial_sha = weights_sha256(model.weights)
     snapshots = {}
     wanted = {e for e in snapshot_epochs if 0 <= e < epochs}  # the caller grids the final model
 
     def snapshot(epoch):
         if grid is not None and epoch in wanted:
-            snapshots[epoch] = predict_grid(model, grid)
+            snapshots[epoch] = predict_grid(model, grid, task)
 
     diagnosed = np.zeros((0, len(hidden_units), 5), dtype=np.float32)
     if engine == "keras_fit":

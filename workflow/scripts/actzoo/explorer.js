@@ -1,6 +1,7 @@
 // actzoo explorer: ties the page's controls to Plotly.react. Plotly draws
-// everything (heatmaps, the 0.5 contours it computes from the same grids,
-// curves); this file only picks which grids and curves to show.
+// everything (heatmaps, the contours it computes from the same grids,
+// curves); this file only picks which grids and curves to show. Multiclass
+// data sets show the argmax class regions and the boundaries between them.
 "use strict";
 
 (async function () {
@@ -26,12 +27,13 @@
   const run = (activation, seed) => dataset().runs.find((r) => r.activation === activation && r.seed === seed);
   const diverged = (r, e) => r.diverged_epoch !== null && e >= r.diverged_epoch;
 
-  // The probability grid of run ``r`` at epoch ``e`` as rows of floats, or
-  // null where the run has none (it diverged before ``e``).
-  function grid(r, e) {
+  // The probability plane ``k`` (a class; 0 for binary data) of run ``r``
+  // at epoch ``e`` as rows of floats, or null where the run has none (it
+  // diverged before ``e``).
+  function plane(r, e, k) {
     const index = r.frames.indexOf(e);
     if (index < 0 || diverged(r, e)) return null;
-    const start = (r.offset + index) * rows * columns;
+    const start = (r.offset + index * planes() + k) * rows * columns;
     const z = [];
     for (let i = 0; i < rows; i++) {
       const row = new Array(columns);
@@ -40,26 +42,71 @@
     }
     return z;
   }
+  const planes = () => (dataset().multiclass ? dataset().classes.length : 1);
+  const grid = (r, e) => plane(r, e, 0);
 
-  function contour(d, z, axes, line) {
+  // Per class k: p_k minus the largest other class's probability. Its zero
+  // contours are the boundaries between the argmax regions (as the static
+  // figures draw them); null where the run has no grid.
+  function margins(r, e) {
+    const p = [...Array(planes()).keys()].map((k) => plane(r, e, k));
+    if (p[0] === null) return null;
+    return p.map((zk, k) => zk.map((row, i) => row.map((v, j) =>
+      v - Math.max(...p.filter((_, m) => m !== k).map((zm) => zm[i][j])))));
+  }
+
+  function contour(d, z, axes, line, level = 0.5) {
     return {
       type: "contour", x: d.x, y: d.y, z, ...axes, showscale: false, hoverinfo: "skip",
-      contours: { start: 0.5, end: 0.5, size: 1, coloring: "none" }, line,
+      contours: { start: level, end: level, size: 1, coloring: "none" }, line,
     };
   }
 
+  // A run's boundary lines: the 0.5 contour, or every class boundary.
+  function lines(d, r, e, axes, line) {
+    if (!d.multiclass) {
+      const z = grid(r, e);
+      return z ? [contour(d, z, axes, line)] : [];
+    }
+    return (margins(r, e) || []).map((m) => contour(d, m, axes, line, 0));
+  }
+
+  const SYMBOLS = ["circle-open", "x-thin-open", "square-open", "triangle-up-open", "triangle-down-open", "diamond-open",
+    "cross-thin-open", "star-open", "triangle-left-open", "triangle-right-open"];
   function points(d, axes) {
     if (state.points === "none") return [];
     const p = d.points[state.points];
     const pick = (label) => ({
       x: p.x.filter((_, i) => p.label[i] === label), y: p.y.filter((_, i) => p.label[i] === label),
     });
+    const common = { type: "scatter", mode: "markers", ...axes, hoverinfo: "skip", showlegend: false };
+    if (d.multiclass) {
+      return d.classes.map((name, k) => {
+        const colour = page.class_colours[k % page.class_colours.length];
+        return { ...common, ...pick(k), name,
+          marker: { symbol: SYMBOLS[k % SYMBOLS.length], size: 6, color: colour, line: { color: colour, width: 1.5 } } };
+      });
+    }
     return [
-      { type: "scatter", mode: "markers", ...pick(0), ...axes, name: "label 0", hoverinfo: "skip", showlegend: false,
+      { ...common, ...pick(0), name: "label 0",
         marker: { symbol: "x-thin-open", size: 6, color: "red", line: { color: "red", width: 1.5 } } },
-      { type: "scatter", mode: "markers", ...pick(1), ...axes, name: "label 1", hoverinfo: "skip", showlegend: false,
-        marker: { symbol: "circle-open", size: 6, color: "blue" } },
+      { ...common, ...pick(1), name: "label 1", marker: { symbol: "circle-open", size: 6, color: "blue" } },
     ];
+  }
+
+  // Multiclass: the argmax class of each grid point, in the classes' shades.
+  function regions(d, r, e) {
+    const p = [...Array(planes()).keys()].map((k) => plane(r, e, k));
+    if (p[0] === null) return null;
+    const z = p[0].map((row, i) => row.map((_, j) => {
+      let best = 0;
+      for (let k = 1; k < p.length; k++) if (p[k][i][j] > p[best][i][j]) best = k;
+      return best;
+    }));
+    const n = d.classes.length;
+    const colorscale = d.class_shades.flatMap((c, k) => [[k / n, c], [(k + 1) / n, c]]);
+    const text = z.map((row, i) => row.map((k, j) => `${d.classes[k]}, p = ${p[k][i][j].toFixed(3)}`));
+    return { z, zmin: -0.5, zmax: n - 0.5, colorscale, text };
   }
 
   function boundaries() {
@@ -73,7 +120,7 @@
     state.activations.forEach((activation, k) => {
       const s = k ? String(k + 1) : "";
       const axes = { xaxis: "x" + s, yaxis: "y" + s };
-      const r = run(activation, state.seed), z = grid(r, e);
+      const r = run(activation, state.seed), z = d.multiclass ? regions(d, r, e) : grid(r, e);
       const bare = { showticklabels: false, ticks: "", showgrid: false, zeroline: false, constrain: "domain" };
       layout["xaxis" + s] = { ...bare, range: [d.x[0], d.x[d.x.length - 1]] };
       layout["yaxis" + s] = { ...bare, range: [d.y[0], d.y[d.y.length - 1]], scaleanchor: "x" + s };
@@ -83,7 +130,11 @@
         notes.push(`${activation}, seed ${state.seed}: training diverged at epoch ${r.diverged_epoch}; no boundary is drawn from that epoch on.`);
       }
       annotations.push({ text: title, showarrow: false, xref: `x${s} domain`, yref: `y${s} domain`, x: 0.5, y: 1.01, yanchor: "bottom" });
-      if (z) {
+      if (z && d.multiclass) {
+        traces.push({ type: "heatmap", x: d.x, y: d.y, ...z, ...axes, showscale: false,
+          hovertemplate: `%{text}<extra>${activation}</extra>` });
+        traces.push(...lines(d, r, e, axes, { color: "black", width: 2 }));
+      } else if (z) {
         traces.push({
           type: "heatmap", x: d.x, y: d.y, z, zmin: 0, zmax: 1, colorscale: page.colorscale, ...axes,
           showscale: k === 0, colorbar: { title: { text: "P(label 1)" }, thickness: 12, len: 0.8 },
@@ -97,10 +148,7 @@
         });
       }
       if (state.overlay) {
-        for (const seed of d.seeds) {
-          const other = grid(run(activation, seed), e);
-          if (other) traces.push(contour(d, other, axes, { color: "rgba(40,40,40,0.55)", width: 1 }));
-        }
+        for (const seed of d.seeds) traces.push(...lines(d, run(activation, seed), e, axes, { color: "rgba(40,40,40,0.55)", width: 1 }));
       }
       traces.push(...points(d, axes));
     });

@@ -36,6 +36,11 @@ def colorscale(levels=11):
     return scale
 
 
+def class_shades(n_classes, alpha=0.3):
+    """The static figures' class regions: tab10 at ``alpha`` on white."""
+    return [colors.to_hex(np.array(colormaps["tab10"](k % 10)[:3]) * alpha + (1 - alpha)) for k in range(n_classes)]
+
+
 def activation_colours(labels):
     return {label: colors.to_hex(colormaps["tab10"](i % 10)) for i, label in enumerate(labels)}
 
@@ -50,8 +55,13 @@ def band(histories, measure):
     return {"epoch": by_epoch.min().index.tolist(), "low": rounded(by_epoch.min()), "high": rounded(by_epoch.max())}
 
 
-def points(X, y):
-    return {"x": rounded(X[:, 0], 4), "y": rounded(X[:, 1], 4), "label": (y[:, 0] > 0.5).astype(int).tolist()}
+def points(X, y, multiclass=False):
+    """The points and their label: 0/1, or a multiclass data set's class index."""
+    label = y[:, 0].astype(int) if multiclass else (y[:, 0] > 0.5).astype(int)
+    return {"x": rounded(X[:, 0], 4), "y": rounded(X[:, 1], 4), "label": label.tolist()}
+
+
+SPLITS = (("train", "train"), ("validation", "val"))
 
 
 def select(table, **values):
@@ -64,9 +74,13 @@ def select(table, **values):
 
 def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
     """One data set's (or data set and model variant's) part of the page, and
-    its grids: uint8 frames in run order. ``histories`` and ``runs`` are its own."""
+    its grids: uint8 planes in run order, one per frame, or for multiclass
+    data one per (frame, class). ``offset`` counts planes. ``histories`` and
+    ``runs`` are its own."""
     with np.load(data_path) as data:
-        split = {"train": points(data["X_train"], data["y_train"]), "validation": points(data["X_val"], data["y_val"])}
+        multiclass = "task" in data.files and str(data["task"]) == "multiclass"
+        classes = [f"class {value:g}" for value in data["classes"]] if multiclass else ["label 0", "label 1"]
+        split = {part: points(data[f"X_{key}"], data[f"y_{key}"], multiclass) for part, key in SPLITS}
     activations = list(dict.fromkeys(runs["activation"]))
     first = boundaries[(activations[0], seeds[0])]
     entries, frames = [], []
@@ -87,13 +101,17 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
                     "val_accuracy": rounded(curve["val_accuracy"]),
                 }
             )
-            frames += list(boundary["explorer_probabilities"])
+            for frame in boundary["explorer_probabilities"]:
+                frames += list(np.moveaxis(frame, -1, 0)) if multiclass else [frame]
     epochs = sorted({e for entry in entries for e in entry["frames"]} | {int(histories["epoch"].max())})
     return {
         "name": name,
         "x": rounded(first["xx"][0], 5),
         "y": rounded(first["yy"][:, 0], 5),
         "points": split,
+        "multiclass": multiclass,
+        "classes": classes,
+        "class_shades": class_shades(len(classes)) if multiclass else [],
         "epochs": epochs,
         "activations": activations,
         "seeds": [int(s) for s in seeds],
@@ -137,12 +155,13 @@ def build_explorer(data_paths, boundary_paths, histories_path, runs_path, seeds,
         )  # fmt: skip
         datasets.append(payload)
         frames += grids
-    shape = frames[0].shape if frames else (0, 0)
+    shape = frames[0].shape if frames else (0, 0)  # one grid_resolution for all
     blob = np.asarray(frames, dtype=np.uint8).tobytes()
     page = {
         "datasets": datasets,
         "grid_shape": list(shape),
         "colorscale": colorscale(),
+        "class_colours": [colors.to_hex(c) for c in colormaps["tab10"].colors],
         "colours": activation_colours(list(dict.fromkeys(runs["activation"]))),
         "runs_embedded": sum(len(d["runs"]) for d in datasets),
         "runs_total": int(len(runs)),

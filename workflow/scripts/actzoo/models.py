@@ -32,8 +32,9 @@ class ConfiguredActivation(layers.Layer):
         return {**super().get_config(), "activation": self.activation, "arguments": self.arguments}
 
 
-def get_model(act_function, n_features, hidden_units, n_outputs):
-    """Dense hidden layers with ``act_function``, then one sigmoid per label.
+def get_model(act_function, n_features, hidden_units, n_outputs, task="binary"):
+    """Dense hidden layers with ``act_function``, then one sigmoid per label,
+    or for a ``multiclass`` task a softmax over ``n_outputs`` classes.
 
     ``act_function`` is a normalised activation spec (see actzoo.activations).
     Plain Keras names go straight into ``Dense`` as in the lesson; the rest get
@@ -47,7 +48,7 @@ def get_model(act_function, n_features, hidden_units, n_outputs):
         else:
             model.add(layers.Dense(units))
             model.add(ConfiguredActivation(act_function["name"], act_function["kwargs"]))
-    model.add(layers.Dense(n_outputs, activation="sigmoid"))
+    model.add(layers.Dense(n_outputs, activation="softmax" if task == "multiclass" else "sigmoid"))
     return model
 
 

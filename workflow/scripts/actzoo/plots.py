@@ -140,8 +140,45 @@ def plot_diagnostics(diagnostics_paths, metrics_paths, dataset, paths):
     save(figure, paths)
 
 
+CLASS_COLOURS = plt.get_cmap("tab10").colors
+CLASS_MARKERS = "oxs^vD+*<>"
+
+
+def class_margins(probability):
+    """Per class k, p_k minus the largest other class's probability: its
+    zero contours are the boundaries between the argmax regions, smooth."""
+    ranked = np.sort(probability, axis=-1)
+    runner_up = np.where(probability == ranked[..., -1:], ranked[..., -2:-1], ranked[..., -1:])
+    return np.moveaxis(probability - runner_up, -1, 0)
+
+
+def draw_classes(ax, xx, yy, probability, X, y, colours=("black",)):
+    """Multiclass: the argmax regions in the class colours, their boundaries,
+    and the points coloured and marked by class."""
+    n_classes = probability.shape[-1]
+    palette = [CLASS_COLOURS[k % 10] for k in range(n_classes)]
+    ax.contourf(xx, yy, probability.argmax(axis=-1), levels=np.arange(n_classes + 1) - 0.5, colors=palette, alpha=0.3)
+    draw_class_boundaries(ax, xx, yy, probability, colours[0], 1.5)
+    for k in range(n_classes):
+        members = y[:, 0] == k
+        marker = CLASS_MARKERS[k % len(CLASS_MARKERS)]
+        filled = {"c": [palette[k]]} if marker in "x+" else {"facecolors": "none", "edgecolors": [palette[k]]}
+        ax.scatter(X[members, 0], X[members, 1], marker=marker, s=12, linewidths=1, **filled)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def draw_class_boundaries(ax, xx, yy, probability, colour, width):
+    for margin in class_margins(probability):
+        if margin.min() < 0 < margin.max():
+            ax.contour(xx, yy, margin, levels=[0], colors=[colour], linewidths=width)
+
+
 def draw_boundary(ax, xx, yy, probability, X, y):
-    """Filled probability contour, the 0.5 boundary, and the lesson's red crosses / blue circles."""
+    """Filled probability contour, the 0.5 boundary, and the lesson's red
+    crosses / blue circles; for multiclass data (a class axis), draw_classes."""
+    if probability.ndim == 3:
+        return draw_classes(ax, xx, yy, probability, X, y)
     ax.contourf(xx, yy, probability, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6)
     ax.contour(xx, yy, probability, levels=[0.5], colors="black", linewidths=1.5)
     positive = y[:, 0] > 0.5
@@ -266,15 +303,35 @@ def plot_evolution(data_path, boundary_paths, metrics_paths, dataset, paths):
 
 
 def has_boundary(probability, level=0.5):
-    """Whether the ``level`` contour exists: finite and on both sides of it."""
-    return bool(np.isfinite(probability).all() and probability.min() < level < probability.max())
+    """Whether the ``level`` contour exists: finite and on both sides of it;
+    for multiclass data, whether more than one class is predicted."""
+    if not np.isfinite(probability).all():
+        return False
+    if probability.ndim == 3:
+        return len(np.unique(probability.argmax(axis=-1))) > 1
+    return bool(probability.min() < level < probability.max())
+
+
+def draw_points(ax, X, y, multiclass):
+    """The validation points, faint, under overlaid boundaries."""
+    if multiclass:
+        for k in np.unique(y[:, 0]).astype(int):
+            members = y[:, 0] == k
+            marker, colour = CLASS_MARKERS[k % len(CLASS_MARKERS)], CLASS_COLOURS[k % 10]
+            ax.scatter(X[members, 0], X[members, 1], marker=marker, c=[colour], s=10, alpha=0.35)
+        return
+    positive = y[:, 0] > 0.5
+    ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=10, linewidths=0.8, alpha=0.35)
+    ax.scatter(X[positive, 0], X[positive, 1], marker="o", facecolors="none", edgecolors="blue", s=10, alpha=0.35)
 
 
 def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
     """Run-to-run variability: the final 0.5 boundary of every seed, overlaid,
-    one panel per activation. Diverged seeds are listed, not drawn."""
+    one panel per activation (multiclass: every boundary between the argmax
+    regions). Diverged seeds are listed, not drawn."""
     with np.load(data_path) as data:
         X, y = data["X_val"], data["y_val"]
+        multiclass = "task" in data.files and str(data["task"]) == "multiclass"
     runs = read_metrics(metrics_paths)
     by_activation = {}
     for run, path in zip(runs, boundary_paths, strict=True):
@@ -282,10 +339,8 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
     seeds = sorted({run["seed"] for run in runs})
     colours = {seed: plt.get_cmap("tab10")(i % 10) for i, seed in enumerate(seeds)}
     figure, axes = panel_grid(len(by_activation), (3.8, 4.2), max_columns=row_length(runs))
-    positive = y[:, 0] > 0.5
     for ax, (activation, members) in zip(axes.flat, by_activation.items()):
-        ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=10, linewidths=0.8, alpha=0.35)
-        ax.scatter(X[positive, 0], X[positive, 1], marker="o", facecolors="none", edgecolors="blue", s=10, alpha=0.35)
+        draw_points(ax, X, y, multiclass)
         handles, notes = [], []
         for run, path in members:
             seed = run["seed"]
@@ -295,12 +350,18 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
             boundary = load_boundary(path)
             probability = boundary["probabilities"][-1]
             if not has_boundary(probability):
-                side = "all positive" if np.nanmin(probability) >= 0.5 else "all negative"
+                if multiclass:
+                    side = f"all class {probability.argmax(axis=-1).flat[0]}"
+                else:
+                    side = "all positive" if np.nanmin(probability) >= 0.5 else "all negative"
                 notes.append(f"seed {seed}: no boundary ({side})")
                 continue
-            ax.contour(
-                boundary["xx"], boundary["yy"], probability, levels=[0.5], colors=[colours[seed]], linewidths=1.6
-            )
+            if multiclass:
+                draw_class_boundaries(ax, boundary["xx"], boundary["yy"], probability, colours[seed], 1.6)
+            else:
+                ax.contour(
+                    boundary["xx"], boundary["yy"], probability, levels=[0.5], colors=[colours[seed]], linewidths=1.6
+                )
             handles.append(plt.Line2D([], [], color=colours[seed], lw=1.6, label=f"seed {seed}"))
         if handles:
             ax.legend(handles=handles, fontsize=7, loc="upper right", framealpha=0.7)
@@ -310,7 +371,8 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
         ax.set_title(f"{activation}: {drawn}/{len(members)} boundaries")
         if notes:
             ax.set_xlabel("\n".join(notes), color="darkred", fontsize=8)
-    figure.suptitle(f"{dataset}: final 0.5 boundary of every seed ({len(seeds)} seeds)")
+    which = "class boundaries" if multiclass else "0.5 boundary"
+    figure.suptitle(f"{dataset}: final {which} of every seed ({len(seeds)} seeds)")
     save(figure, paths)
 
 

@@ -6,7 +6,7 @@ import time
 import numpy as np
 
 from actzoo import engine
-from actzoo.datasets import boundary_grid, explorer_epochs, shades
+from actzoo.datasets import boundary_grid, explorer_epochs, shades, task_of
 from actzoo.provenance import versions
 
 
@@ -35,12 +35,14 @@ def train_and_save(
     names the run's model variant (config ``models:``), if any. For 2-D data,
     boundary.npz holds the grids at the snapshot epochs and the end
     (``epochs``, ``probabilities``: the static figures) and, as 8-bit shades,
-    at ``explorer_frames`` evenly spaced epochs from 0 (``explorer_*``).
+    at ``explorer_frames`` evenly spaced epochs from 0 (``explorer_*``);
+    for multiclass data each grid has a trailing axis of class probabilities.
     """
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     engine.configure_threads(threads)
     with np.load(data_path) as npz:
-        data = {k: npz[k] for k in ("X_train", "y_train", "X_val", "y_val")}
+        data = {k: npz[k] for k in npz.files}
+    task, n_outputs = task_of(data)
     grid = None
     explorer = []
     if planar:
@@ -74,15 +76,17 @@ def train_and_save(
     epochs_run = len(rows)
     grids, final = dict(result["snapshots"]), []
     if planar and not result["diverged"]:
-        grids[epochs_run] = engine.predict_grid(result["model"], grid)
+        grids[epochs_run] = engine.predict_grid(result["model"], grid, task)
         final = [epochs_run]
     static = sorted(set(training["snapshot_epochs"]) & set(grids) - set(final)) + final
     replay = sorted(set(explorer) & set(grids))
     shape = grid[0].shape if planar else (0, 0)
+    if planar and task == "multiclass":
+        shape = (*shape, n_outputs)
     np.savez(
         outputs["boundary"],
-        xx=grid[0] if planar else np.zeros(shape),
-        yy=grid[1] if planar else np.zeros(shape),
+        xx=grid[0] if planar else np.zeros((0, 0)),
+        yy=grid[1] if planar else np.zeros((0, 0)),
         epochs=np.array(static, dtype=np.int64),
         probabilities=np.array([grids[e] for e in static], dtype=np.float32).reshape(len(static), *shape),
         explorer_epochs=np.array(replay, dtype=np.int64),
@@ -93,6 +97,7 @@ def train_and_save(
         **({"model": variant} if variant is not None else {}),
         "activation": activation["label"],
         "activation_spec": activation,
+        "task": task,
         "seed": seed,
         "epochs": epochs_run,
         "epochs_requested": training["epochs"],
