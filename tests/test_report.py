@@ -72,6 +72,8 @@ def test_onsuccess_prints_the_ranked_table(tiny_copy):
     output = result.stdout + result.stderr
     assert "results/summary.md:" in output
     assert "### circles" in output and "| rank | group | activation |" in output
+    assert output.index("results/overall.md:") > output.index("results/summary.md:"), "then the overall answer"
+    assert "this run has 2: no overall verdict" in output
 
 
 def test_a_zip_report_holds_the_explorer_as_a_file_of_its_own(tiny_copy):
