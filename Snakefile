@@ -23,6 +23,10 @@ onsuccess:
     summary_md = Path(rules.summarize.output.markdown)
     if summary_md.exists():
         print(f"\n{summary_md}:\n\n{summary_md.read_text()}")
+    # Then the one answer across data sets (or why there is none).
+    overall_md = Path(rules.compare_overall.output.markdown)
+    if overall_md.exists():
+        print(f"\n{overall_md}:\n\n{overall_md.read_text()}")
 
 
 onerror:

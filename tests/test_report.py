@@ -17,8 +17,9 @@ FIGURES = [
     "boundaries_seeds_circles.png",
     "diagnostics_circles.png",
     "diagnostics_sensors.png",
+    "critical_difference.png",
 ]
-TABLES = ["summary.csv", "comparisons.csv", "runs.csv"]
+TABLES = ["summary.csv", "comparisons.csv", "runs.csv", "overall.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,8 @@ def test_report_has_categories_captions_and_the_experiment(report):
         "The activation zoo",
         "Every pair of activations",
         "Inside the network on",
+        "One answer across data sets",
+        "The critical-difference diagram",
     ):
         assert caption in html, caption
     # The workflow description states the experiment from the config (Jinja).
@@ -69,6 +72,8 @@ def test_onsuccess_prints_the_ranked_table(tiny_copy):
     output = result.stdout + result.stderr
     assert "results/summary.md:" in output
     assert "### circles" in output and "| rank | group | activation |" in output
+    assert output.index("results/overall.md:") > output.index("results/summary.md:"), "then the overall answer"
+    assert "this run has 2: no overall verdict" in output
 
 
 def test_a_zip_report_holds_the_explorer_as_a_file_of_its_own(tiny_copy):

@@ -71,3 +71,35 @@ rule merge_diagnostics:
         code=script_hash("merge_diagnostics.py"),
     script:
         "../scripts/merge_diagnostics.py"
+
+
+rule compare_overall:
+    input:
+        summary="results/summary.csv",
+    output:
+        table=report(
+            "results/overall.csv",
+            caption="../report/overall.rst",
+            category="summary",
+            subcategory="tables",
+            labels={"table": "0 across data sets"},
+        ),
+        markdown="results/overall.md",
+        png=report(
+            "results/figures/critical_difference.png",
+            caption="../report/critical_difference.rst",
+            category="summary",
+            subcategory="figures",
+            labels={"figure": "critical difference"},
+        ),
+        svg="results/figures/critical_difference.svg",
+    log:
+        "logs/compare_overall.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        alpha=config["statistics"]["alpha"],
+        code=script_hash("compare_overall.py"),
+    script:
+        "../scripts/compare_overall.py"

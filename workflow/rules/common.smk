@@ -192,6 +192,10 @@ def all_targets():
         "results/comparisons.csv",
         "results/summary.md",
         "results/provenance.json",
+        "results/overall.csv",
+        "results/overall.md",
+        "results/figures/critical_difference.png",
+        "results/figures/critical_difference.svg",
     ]
     for ext in ("png", "svg"):
         targets.append(f"{figures}/activations.{ext}")
