@@ -38,6 +38,11 @@ def csv(fixture, **changes):
     return _apply(copy.deepcopy(CSV_CONFIG), changes), {"data.csv": fixture}
 
 
+def classes_csv(fixture, **changes):
+    """csv() with the one label column "species" of class numbers."""
+    return csv(fixture, **{"datasets.table.labels": ["species"], **changes})
+
+
 def _apply(config, changes):
     for dotted, value in changes.items():
         *parents, last = dotted.split(".")
@@ -139,7 +144,7 @@ CASES = [
     case("unknown-activation", tiny(activations=["tanh", "relux"]), "activations[1]", "unknown activation 'relux'"),
     case(
         "unknown-generator",
-        tiny(**{"datasets.circles.generator": "blobs"}),
+        tiny(**{"datasets.circles.generator": "bloobs"}),
         "datasets.circles.generator",
         "is not one of ['circles'",
     ),
@@ -205,9 +210,9 @@ CASES = [
     case("csv-non-numeric-feature", csv("non_numeric.csv"), "datasets.table.path", "column 'x2' is not numeric"),
     case(
         "csv-labels-not-0-1",
-        csv("labels_not_binary.csv"),
+        csv("labels_not_binary.csv", **{"datasets.table.task": "binary"}),
         "datasets.table.path",
-        "must hold only 0 and 1, found [0, 1, 2]",
+        "must hold only 0 and 1, found [0, 1, 2] (class numbers need task: multiclass)",
     ),
     case("csv-nan", csv("nan_value.csv"), "datasets.table.path", "missing (NaN) values"),
     case("csv-single-class", csv("single_class.csv"), "datasets.table.path", "single class"),
@@ -218,6 +223,74 @@ CASES = [
         "data.csv: no column 'x3'",
     ),
     case("csv-too-few-rows-for-split", csv("too_few_rows.csv"), "datasets.table.path", "data.csv: 8 rows"),
+    # tasks, the multiclass and real data sets
+    case(
+        "task-contradicts-generator",
+        tiny(**{"datasets.circles.task": "multiclass"}),
+        "datasets.circles.task",
+        "'binary' was expected",
+    ),
+    case("task-unknown", csv("good.csv", **{"datasets.table.task": "multiclas"}), "datasets.table.task", "is not one of"),
+    case(
+        "standardize-not-boolean",
+        tiny(**{"datasets.circles.standardize": "yes"}),
+        "datasets.circles.standardize",
+        "is not of type 'boolean'",
+    ),
+    case(
+        "blobs-one-class",
+        tiny(datasets={"b": {"generator": "blobs", "n_classes": 1}}),
+        "datasets.b.n_classes",
+        "less than the minimum of 2",
+    ),
+    case(
+        "real-data-n-samples",
+        tiny(datasets={"iris": {"generator": "iris", "n_samples": 100}}),
+        "datasets.iris.n_samples",
+        "unknown key",
+    ),
+    case(
+        "real-data-split-too-small",
+        tiny(datasets={"wine": {"generator": "wine", "validation_fraction": 0.97}}),
+        "datasets.wine.validation_fraction",
+        "leaves 1 row(s) of the smallest class of wine (48 rows)",
+    ),
+    case(
+        "multiclass-several-label-columns",
+        csv("good.csv", **{"datasets.table.labels": ["y", "x1"], "datasets.table.task": "multiclass"}),
+        "datasets.table.path",
+        "task multiclass takes one label column of class numbers; 2 are given",
+    ),
+    case(
+        "multilabel-one-label-column",
+        csv("good.csv", **{"datasets.table.task": "multilabel"}),
+        "datasets.table.path",
+        "task multilabel takes two or more 0/1 label columns",
+    ),
+    case(
+        "multiclass-fractional-classes",
+        classes_csv("classes_fractional.csv", **{"datasets.table.task": "multiclass"}),
+        "datasets.table.path",
+        "label column 'species' must hold integer class numbers, found 0.5",
+    ),
+    case(
+        "multiclass-labels-detected-binary",
+        classes_csv("classes_fractional.csv"),
+        "datasets.table.path",
+        "must hold only 0 and 1, found [0.5, 1.5, 2.5]",
+    ),
+    case(
+        "multiclass-class-too-rare-to-stratify",
+        classes_csv("rare_class.csv"),
+        "datasets.table.path",
+        "data.csv: class 9 has 1 row; a stratified split needs at least 4 (2 in each split)",
+    ),
+    case(
+        "multiclass-class-too-rare-for-both-splits",
+        classes_csv("multiclass.csv", **{"datasets.table.validation_fraction": 0.05}),
+        "datasets.table.path",
+        "leave 1 row(s) of class 3 in the validation split",
+    ),
     # model
     case("hidden-units-empty", tiny(**{"model.hidden_units": []}), "model.hidden_units", "should be non-empty"),
     case(
@@ -289,6 +362,13 @@ VALID_CASES = [
         _apply(copy.deepcopy(CSV_CONFIG), {"activations": ["tanh", "custom_acts:scaled_tanh"]}),
         {"data.csv": "good.csv", **CUSTOM},
         id="good-csv-and-custom-activation",
+    ),
+    # Classes 3, 5 and 7 in one column: detected as a multiclass task.
+    pytest.param(*classes_csv("multiclass.csv"), id="multiclass-csv-detected"),
+    pytest.param(
+        tiny(datasets={name: {"generator": name} for name in ("iris", "wine", "breast_cancer", "digits", "blobs")}),
+        {},
+        id="real-and-multiclass-data-sets",
     ),
 ]
 
@@ -369,6 +449,7 @@ def test_unreadable_config_file_is_one_line_naming_it(tmp_path, monkeypatch, tex
 # CSV contents, split sizes, the config file itself), through the real CLI.
 CLI_CASES = [
     "typo-top-level-seed",
+    "task-contradicts-generator",
     "custom-module-fails-on-import",
     "csv-labels-not-0-1",
     "n-samples-too-small-for-split",

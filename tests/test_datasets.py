@@ -2,11 +2,20 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_circles
 
-from actzoo.datasets import DatasetError, boundary_grid, generate, make_dataset, read_checked_csv
+from actzoo.datasets import (
+    BUNDLED_CLASS_SIZES,
+    DatasetError,
+    boundary_grid,
+    generate,
+    make_dataset,
+    read_checked_csv,
+    task_of,
+)
 
 
 def test_circles_is_the_lessons_make_circles():
-    X, y = generate("circles", n_samples=1000, factor=0.2, noise=0.1, random_state=4)
+    X, y, task, _ = generate("circles", n_samples=1000, factor=0.2, noise=0.1, random_state=4)
+    assert task == "binary"
     X_ref, y_ref = make_circles(n_samples=1000, factor=0.2, noise=0.1, random_state=4)
     np.testing.assert_array_equal(X, X_ref.astype(np.float32))
     np.testing.assert_array_equal(y[:, 0], y_ref)
@@ -15,9 +24,9 @@ def test_circles_is_the_lessons_make_circles():
 @pytest.mark.parametrize("generator", ["circles", "moons", "xor", "gauss", "spiral"])
 def test_planar_generators_are_seeded_and_balanced(generator):
     params = {"noise": 0.1} if generator != "circles" else {"noise": 0.1, "factor": 0.2}
-    X1, y1 = generate(generator, n_samples=400, random_state=1, **params)
-    X2, y2 = generate(generator, n_samples=400, random_state=1, **params)
-    X3, _ = generate(generator, n_samples=400, random_state=2, **params)
+    X1, y1, *_ = generate(generator, n_samples=400, random_state=1, **params)
+    X2, y2, *_ = generate(generator, n_samples=400, random_state=1, **params)
+    X3, *_ = generate(generator, n_samples=400, random_state=2, **params)
     assert X1.shape == (400, 2) and y1.shape == (400, 1)
     np.testing.assert_array_equal(X1, X2)
     assert not np.array_equal(X1, X3)
@@ -25,18 +34,19 @@ def test_planar_generators_are_seeded_and_balanced(generator):
 
 
 def test_playground_definitions():
-    X, y = generate("xor", n_samples=500, noise=0.0, random_state=0)
+    X, y, *_ = generate("xor", n_samples=500, noise=0.0, random_state=0)
     assert np.abs(X).min() >= 0.3, "xor points are pushed 0.3 off the axes"
     assert np.array_equal(y[:, 0] == 1, X[:, 0] * X[:, 1] >= 0)
-    X, y = generate("spiral", n_samples=200, noise=0.0, random_state=0)
+    X, y, *_ = generate("spiral", n_samples=200, noise=0.0, random_state=0)
     radius = np.hypot(X[:, 0], X[:, 1])
     np.testing.assert_allclose(radius[:100], np.arange(100) / 100 * 5, atol=1e-5)
-    X, y = generate("gauss", n_samples=200, noise=0.0, random_state=0)
+    X, y, *_ = generate("gauss", n_samples=200, noise=0.0, random_state=0)
     np.testing.assert_allclose(X[y[:, 0] == 1].mean(axis=0), [2, 2], atol=0.2)
 
 
 def test_sensors_are_integer_readings_with_three_labels():
-    X, y = generate("sensors", n_samples=2000, n_features=20, n_labels=3, max_reading=15, random_state=0)
+    X, y, task, _ = generate("sensors", n_samples=2000, n_features=20, n_labels=3, max_reading=15, random_state=0)
+    assert task == "multilabel"
     assert X.shape == (2000, 20) and y.shape == (2000, 3)
     assert X.min() >= 0 and X.max() <= 15 and np.array_equal(X, np.round(X))
     assert set(np.unique(y)) == {0.0, 1.0}
@@ -52,8 +62,83 @@ def test_split_fraction_and_seed():
 def test_csv_dataset(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("a,b,label\n0,1,0\n1,0,1\n2,2,1\n3,1,0\n")
-    X, y = generate("csv", path=str(path), features=["a", "b"], labels=["label"])
-    assert X.shape == (4, 2) and y[:, 0].tolist() == [0, 1, 1, 0]
+    X, y, task, _ = generate("csv", path=str(path), features=["a", "b"], labels=["label"])
+    assert X.shape == (4, 2) and y[:, 0].tolist() == [0, 1, 1, 0] and task == "binary"
+
+
+def test_a_csv_column_of_class_numbers_is_detected_as_multiclass(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,kind\n0,1,7\n1,0,3\n2,2,5\n3,1,3\n")
+    X, y, task, classes = generate("csv", path=str(path), features=["a", "b"], labels=["kind"])
+    assert task == "multiclass" and classes.tolist() == [3, 5, 7]
+    assert y[:, 0].tolist() == [2, 0, 1, 0], "class indices in the order of the class numbers"
+    path.write_text("a,b,kind\n0,1,1\n1,0,0\n2,2,1\n3,1,0\n")
+    assert generate("csv", path=str(path), features=["a", "b"], labels=["kind"])[2] == "binary"
+    _, y, task, classes = generate("csv", path=str(path), features=["a", "b"], labels=["kind"], task="multiclass")
+    assert task == "multiclass" and classes.tolist() == [0, 1], "declared: two classes, softmax"
+
+
+def test_bundled_data_sets_are_scikit_learns():
+    """No download: they ship inside scikit-learn. The class sizes the config
+    check uses without loading them are theirs."""
+    import sklearn.datasets
+
+    for name, sizes in BUNDLED_CLASS_SIZES.items():
+        X_ref, y_ref = getattr(sklearn.datasets, f"load_{name}")(return_X_y=True)
+        assert tuple(np.bincount(y_ref)) == sizes, name
+        X, y, task, classes = generate(name, random_state=0)
+        np.testing.assert_array_equal(X, X_ref.astype(np.float32))
+        assert task == ("binary" if len(sizes) == 2 else "multiclass")
+        assert y[:, 0].tolist() == y_ref.tolist()
+
+
+def test_blobs_are_a_seeded_multiclass_task():
+    data = make_dataset("blobs", 0.3, 2, n_samples=300, n_classes=4, cluster_std=1.0)
+    assert task_of(data) == ("multiclass", 4)
+    assert data["X_train"].shape == (210, 2) and sorted(np.unique(data["y_train"])) == [0, 1, 2, 3]
+    again = make_dataset("blobs", 0.3, 2, n_samples=300, n_classes=4, cluster_std=1.0)
+    np.testing.assert_array_equal(data["X_val"], again["X_val"])
+
+
+@pytest.mark.parametrize(
+    "generator, params",
+    [("circles", {"n_samples": 200, "factor": 0.2, "noise": 0.1}), ("iris", {}), ("wine", {}), ("digits", {})],
+)
+def test_splits_are_stratified(generator, params):
+    """Every class keeps its share in both splits (to the row), as
+    train_test_split(stratify=...) promises."""
+    data = make_dataset(generator, 0.3, 0, **params)
+    y = np.concatenate([data["y_train"], data["y_val"]])[:, 0]
+    for value in np.unique(y):
+        share = np.mean(y == value) * len(data["y_val"])
+        assert abs(np.sum(data["y_val"][:, 0] == value) - share) < 1, (value, share)
+
+
+def test_standardisation_is_fitted_on_the_training_rows_only(tmp_path):
+    """The scaler's mean and scale are the training split's; then the
+    validation rows are made extreme and the data set rebuilt: the scaler and
+    the training rows do not change (no validation row leaks into them)."""
+    rng = np.random.default_rng(0)
+    table = np.column_stack([rng.normal(5, 2, 60), rng.normal(-3, 10, 60), np.arange(60) % 2])
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n" + "\n".join(",".join(map(str, row)) for row in table) + "\n")
+    spec = dict(path=str(path), features=["a", "b"], labels=["y"])
+    raw = make_dataset("csv", 0.3, 0, **spec)
+    scaled = make_dataset("csv", 0.3, 0, standardize=True, **spec)
+    np.testing.assert_allclose(scaled["feature_mean"], raw["X_train"].mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(scaled["feature_scale"], raw["X_train"].std(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(scaled["X_train"].mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(
+        scaled["X_val"], (raw["X_val"] - scaled["feature_mean"]) / scaled["feature_scale"], rtol=1e-5, atol=1e-6
+    )
+    validation = np.isin(table[:, 0].astype(np.float32), raw["X_val"][:, 0])
+    assert validation.sum() == len(raw["X_val"])
+    table[validation, :2] *= 1000
+    path.write_text("a,b,y\n" + "\n".join(",".join(map(str, row)) for row in table) + "\n")
+    extreme = make_dataset("csv", 0.3, 0, standardize=True, **spec)
+    for key in ("feature_mean", "feature_scale", "X_train", "y_train", "y_val"):
+        np.testing.assert_array_equal(extreme[key], scaled[key], err_msg=key)
+    assert np.abs(extreme["X_val"]).max() > 100, "the extreme rows are in the validation split"
 
 
 @pytest.mark.parametrize(

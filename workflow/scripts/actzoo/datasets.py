@@ -165,7 +165,11 @@ def read_checked_csv(path, features, labels, task=None):
     for column in labels:
         values = set(np.unique(table[column]).tolist())
         if not values <= {0, 1}:
-            raise DatasetError(f"{path}: label column {column!r} must hold only 0 and 1, found {sorted(values)}")
+            integral = all(float(v).is_integer() for v in values)
+            hint = " (class numbers need task: multiclass)" if integral and len(labels) == 1 else ""
+            raise DatasetError(
+                f"{path}: label column {column!r} must hold only 0 and 1, found {sorted(values)}{hint}"
+            )
         if len(values) < 2:
             raise DatasetError(f"{path}: label column {column!r} has a single class; expected both 0 and 1")
     return table
@@ -283,6 +287,14 @@ def check_split(y, validation_fraction, random_state, task):
     if y.ndim == 1:
         y = y[:, None]
     stratify = y[:, 0] if task != "multilabel" else None
+    if stratify is not None:
+        values, counts = np.unique(stratify, return_counts=True)
+        if counts.min() < 2 * MIN_ROWS_PER_CLASS:
+            rows = counts.min()
+            raise DatasetError(
+                f"class {values[counts.argmin()]:g} has {rows} row{'s' if rows > 1 else ''}; a stratified split needs "
+                f"at least {2 * MIN_ROWS_PER_CLASS} ({MIN_ROWS_PER_CLASS} in each split)"
+            )
     try:
         parts = train_test_split(
             np.arange(len(y)), test_size=validation_fraction, random_state=random_state, stratify=stratify
