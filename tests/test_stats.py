@@ -299,6 +299,9 @@ def test_seeds_needed_for_a_negligible_or_undefined_difference_is_none():
 
     assert seeds_needed(0.05, 6) is None and seeds_needed(np.nan, 6) is None and seeds_needed(np.inf, 6) is None
     assert seeds_needed(0.8, 1) < seeds_needed(0.8, 6) < seeds_needed(0.5, 6)
+    # statsmodels' power is NaN at 2 pairs; 2 seeds never count as enough
+    # for 3 pairs, not even for a huge effect (41% power in simulation).
+    assert seeds_needed(14.6, 3) == 3
 
 
 def test_the_summary_says_how_many_seeds_would_separate_a_pair():
