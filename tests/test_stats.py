@@ -302,6 +302,9 @@ def test_seeds_needed_for_a_negligible_or_undefined_difference_is_none():
     # statsmodels' power is NaN at 2 pairs; 2 seeds never count as enough
     # for 3 pairs, not even for a huge effect (41% power in simulation).
     assert seeds_needed(14.6, 3) == 3
+    # Near-constant differences give astronomic d_z, where statsmodels' power
+    # is NaN at every n: still the fewest seeds, not "no difference".
+    assert seeds_needed(5e15, 1) == 2 and seeds_needed(-4e15, 3) == 2
 
 
 def test_the_summary_says_how_many_seeds_would_separate_a_pair():

@@ -123,6 +123,7 @@ def paired_test(a, b, wilcoxon_from=WILCOXON_MIN_PAIRS):
 # Below this |d_z| a difference is negligible (Cohen's "small" is 0.2): no
 # number of seeds is advised for it, as it would be huge and meaningless.
 NEGLIGIBLE_DZ = 0.2
+HUGE_DZ = 1000.0
 MAX_SEEDS_SEARCHED = 10_000
 TARGET_POWER = 0.8
 
@@ -147,8 +148,12 @@ def seeds_needed(effect, n_comparisons, alpha=0.05, power=TARGET_POWER):
     # power() is NaN at n = 2 (one degree of freedom), which must not count
     # as enough: with 2 seeds the Holm-corrected test rarely separates even
     # d_z = 15 (41% in simulation), so `not >=` rather than `<`.
+    # Huge effects (near-constant differences give d_z ~ 1e15) make
+    # statsmodels' noncentral t NaN at every n; from d_z = 1000 on, the
+    # fewest seeds have full power anyway.
+    effect = min(abs(effect), HUGE_DZ)
     calculator, n = TTestPower(), 2
-    while not calculator.power(effect_size=abs(effect), nobs=n, alpha=level, alternative="two-sided") >= power:
+    while not calculator.power(effect_size=effect, nobs=n, alpha=level, alternative="two-sided") >= power:
         n += 1
         if n > MAX_SEEDS_SEARCHED:  # |d_z| >= 0.2 needs a few hundred at most
             return None
