@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.collections import PathCollection
 
 from actzoo import plots
 
@@ -129,3 +130,55 @@ def test_tiny_run_figure_files(tiny_run):
         assert boundary["epochs"].tolist() == [1, 3, 6], "snapshots of the same run, final last"
     for rule in ("plot_evolution", "plot_seed_boundaries"):
         assert (tiny_run / "logs" / rule / "circles.log").exists()
+
+
+# ---------------------------------------------------------------- multiclass
+
+
+def three_bands(xx, sharpness=8.0):
+    """P(class k) for vertical bands: left, middle, right."""
+    logits = np.stack([-sharpness * np.abs(xx - c) for c in (-1.0, 0.0, 1.0)], axis=-1)
+    p = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def test_class_margins_are_zero_exactly_on_the_boundaries():
+    xx, _ = np.meshgrid(np.linspace(-1.5, 1.5, 31), np.linspace(-1.5, 1.5, 5))
+    margins = plots.class_margins(three_bands(xx))
+    assert margins.shape == (3, 5, 31)
+    winner = margins.argmax(axis=0)
+    assert np.array_equal(winner, three_bands(xx).argmax(axis=-1)), "positive only for the argmax class"
+    assert (margins.max(axis=0) >= 0).all() and (np.sort(margins, axis=0)[-2] <= 0).all()
+    # The bands meet at x = -0.5 and x = 0.5: margins of both neighbours vanish there.
+    column = 10  # x = -0.5
+    np.testing.assert_allclose(margins[0][:, column], 0, atol=1e-6)
+    np.testing.assert_allclose(margins[1][:, column], 0, atol=1e-6)
+
+
+def test_multiclass_boundaries_show_class_regions_and_points(tmp_path, drawn):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1.5, 1.5, size=(90, 2))
+    y = np.digitize(X[:, :1], [-0.5, 0.5]).astype(np.float32)
+    data = tmp_path / "bands.npz"
+    np.savez(data, X_train=X, y_train=y, X_val=X, y_val=y, task=np.array("multiclass"), classes=np.arange(3))
+    xx, yy = np.meshgrid(np.linspace(-1.5, 1.5, 30), np.linspace(-1.5, 1.5, 30))
+    runs = []
+    for activation in ("tanh", "relu"):
+        directory = tmp_path / activation
+        directory.mkdir()
+        grids = np.array([three_bands(xx, s) for s in (1.0, 4.0, 8.0)], dtype=np.float32)
+        np.savez(directory / "boundary.npz", xx=xx, yy=yy, epochs=np.array(SNAPSHOTS), probabilities=grids)
+        metrics = {"dataset": "bands", "activation": activation, "seed": 1, "epochs": 6, "diverged": False,
+                   "diverged_epoch": None, "val_accuracy": 0.95}  # fmt: skip
+        (directory / "metrics.json").write_text(json.dumps(metrics))
+        runs.append((directory / "boundary.npz", directory / "metrics.json"))
+    boundaries, metrics = zip(*runs)
+    plots.plot_boundaries(data, boundaries, metrics, "bands", [tmp_path / "b.png"])
+    for ax in drawn[-1].axes[:2]:
+        assert len(ax.collections) >= 3, "filled regions, boundary lines and the points"
+        markers = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert len(markers) == 3, "one scatter per class"
+        assert sorted(len(c.get_offsets()) for c in markers) == sorted(np.bincount(y[:, 0].astype(int)))
+    plots.plot_seed_boundaries(data, boundaries, metrics, "bands", [tmp_path / "s.png"])
+    assert "class boundaries of every seed" in drawn[-1].texts[0].get_text()
+    assert "2/2" not in drawn[-1].axes[0].get_title() and "1/1 boundaries" in drawn[-1].axes[0].get_title()

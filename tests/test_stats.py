@@ -324,3 +324,16 @@ def test_the_summary_says_how_many_seeds_would_separate_a_pair():
     pair = comparisons[(comparisons["activation_a"] == "tanh") & (comparisons["activation_b"] == "relu")].iloc[0]
     assert not pair["significant"] and pair["seeds_needed"] > 3
     assert f"tanh vs relu on circles: not separated with 3 seeds; about {pair['seeds_needed']} seeds" in text
+
+
+def test_advice_for_an_unseparated_pair_whose_estimate_is_already_met():
+    """The observed d_z is itself noisy: a pair not separated although its
+    estimate is no more seeds than it has gets no "about N seeds" claim."""
+    from actzoo.stats import seeds_advice
+
+    row = {"activation_a": "tanh", "activation_b": "relu", "p_holm": 0.09, "significant": False, "n_pairs": 3,
+           "seeds_needed": 3, "effect_size_dz": 14.6, "test": "paired t"}  # fmt: skip
+    text = seeds_advice(row, "circles")
+    assert text.startswith("tanh vs relu on circles: not separated with 3 seeds, though a difference this size usually")
+    assert "about" not in text
+    assert "about 5 seeds would separate" in seeds_advice({**row, "seeds_needed": 5}, "circles")
