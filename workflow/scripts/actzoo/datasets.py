@@ -1,7 +1,7 @@
 """Seeded toy data sets and scikit-learn's bundled real ones, split into
 train and validation sets.
 
-A data set's task is one of TASKS. ``generate`` returns ``X`` (float32, n x d)
+A data set's task is ``binary``, ``multilabel`` or ``multiclass``. ``generate`` returns ``X`` (float32, n x d)
 and ``y`` (float32): n x 1 with 0/1 labels for ``binary``, n x k with 0/1
 labels for ``multilabel``, n x 1 holding class indices 0..K-1 for
 ``multiclass``.
@@ -175,7 +175,6 @@ def read_checked_csv(path, features, labels, task=None):
     return table
 
 
-TASKS = ("binary", "multilabel", "multiclass")
 # Each generator and the task its labels pose (a CSV's is declared or detected).
 GENERATORS = {
     "circles": (circles, "binary"),
