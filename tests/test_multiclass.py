@@ -117,3 +117,32 @@ def test_reruns_are_byte_identical_and_the_cache_serves_every_run(multiclass_run
     assert (cached / "results" / "histories.csv").read_bytes() == (
         multiclass_run / "results" / "histories.csv"
     ).read_bytes()
+
+
+def test_a_resumed_multiclass_run_matches_an_uninterrupted_one(blobs, tmp_path, monkeypatch):
+    """In-process: kill after the epoch-4 checkpoint (kept by not removing
+    it), resume; weights, histories, class-probability snapshots and
+    diagnostics are those of the run that was never interrupted."""
+    from actzoo import engine
+    from actzoo.activations import check_all
+    from actzoo.datasets import boundary_grid
+
+    grid = boundary_grid(np.concatenate([blobs["X_train"], blobs["X_val"]]), 12)
+    settings = dict(
+        activation=check_all(["relu"])["relu"], seed=1, hidden_units=[5], epochs=6, batch_size=16,
+        optimizer="adam", learning_rate=0.01, grid=grid, snapshot_epochs=[0, 1, 3, 5], checkpoint_every=2,
+    )  # fmt: skip
+    fresh = engine.train(blobs, **settings)
+    ckpt = tmp_path / "ckpt"
+    with monkeypatch.context() as patch:
+        patch.setattr(engine.Checkpoint, "remove", lambda self: None)
+        engine.train(blobs, **settings, checkpoint_dir=ckpt)
+    resumed = engine.train(blobs, **settings, checkpoint_dir=ckpt)
+    assert resumed["resumed_from_epoch"] == 4
+    assert resumed["final_weights_sha256"] == fresh["final_weights_sha256"]
+    assert np.array_equal(resumed["rows"], fresh["rows"])
+    assert np.array_equal(resumed["diagnostics"], fresh["diagnostics"])
+    assert sorted(resumed["snapshots"]) == [0, 1, 3, 5]
+    for epoch, grid_p in fresh["snapshots"].items():
+        assert grid_p.shape == (12, 12, 3)
+        assert np.array_equal(resumed["snapshots"][epoch], grid_p), epoch
