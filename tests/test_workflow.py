@@ -14,9 +14,10 @@ RUNS = [(d, a, s) for d in ("circles", "sensors") for a in ("tanh", "relu") for 
 
 def test_every_output_of_the_contract_exists(tiny_run):
     results = tiny_run / "results"
-    for dataset in ("circles", "sensors"):
+    for dataset, task in (("circles", "binary"), ("sensors", "multilabel")):
         with np.load(results / "datasets" / f"{dataset}.npz") as data:
-            assert set(data.files) == {"X_train", "y_train", "X_val", "y_val"}
+            assert set(data.files) == {"X_train", "y_train", "X_val", "y_val", "task", "classes"}, "not standardised"
+            assert str(data["task"]) == task and len(data["classes"]) == 0
             assert len(data["X_val"]) == pytest.approx(0.3 * (len(data["X_train"]) + len(data["X_val"])), abs=1)
     for dataset, activation, seed in RUNS:
         run = results / "runs" / dataset / activation / f"seed{seed}"
