@@ -45,12 +45,17 @@
   const planes = () => (dataset().multiclass ? dataset().classes.length : 1);
   const grid = (r, e) => plane(r, e, 0);
 
+  // Every class's plane of run ``r`` at epoch ``e``, decoded once for both
+  // the regions and the boundaries, or null where the run has none.
+  function classPlanes(r, e) {
+    const p = [...Array(planes()).keys()].map((k) => plane(r, e, k));
+    return p[0] === null ? null : p;
+  }
+
   // Per class k: p_k minus the largest other class's probability. Its zero
   // contours are the boundaries between the argmax regions (as the static
-  // figures draw them); null where the run has no grid.
-  function margins(r, e) {
-    const p = [...Array(planes()).keys()].map((k) => plane(r, e, k));
-    if (p[0] === null) return null;
+  // figures draw them).
+  function margins(p) {
     return p.map((zk, k) => zk.map((row, i) => row.map((v, j) =>
       v - Math.max(...p.filter((_, m) => m !== k).map((zm) => zm[i][j])))));
   }
@@ -68,7 +73,8 @@
       const z = grid(r, e);
       return z ? [contour(d, z, axes, line)] : [];
     }
-    return (margins(r, e) || []).map((m) => contour(d, m, axes, line, 0));
+    const p = classPlanes(r, e);
+    return p ? margins(p).map((m) => contour(d, m, axes, line, 0)) : [];
   }
 
   const SYMBOLS = ["circle-open", "x-thin-open", "square-open", "triangle-up-open", "triangle-down-open", "diamond-open",
@@ -94,10 +100,9 @@
     ];
   }
 
-  // Multiclass: the argmax class of each grid point, in the classes' shades.
-  function regions(d, r, e) {
-    const p = [...Array(planes()).keys()].map((k) => plane(r, e, k));
-    if (p[0] === null) return null;
+  // Multiclass: the argmax class of each grid point of the planes ``p``, in
+  // the classes' shades.
+  function regions(d, p) {
     const z = p[0].map((row, i) => row.map((_, j) => {
       let best = 0;
       for (let k = 1; k < p.length; k++) if (p[k][i][j] > p[best][i][j]) best = k;
@@ -120,7 +125,8 @@
     state.activations.forEach((activation, k) => {
       const s = k ? String(k + 1) : "";
       const axes = { xaxis: "x" + s, yaxis: "y" + s };
-      const r = run(activation, state.seed), z = d.multiclass ? regions(d, r, e) : grid(r, e);
+      const r = run(activation, state.seed), p = d.multiclass ? classPlanes(r, e) : null;
+      const z = d.multiclass ? p && regions(d, p) : grid(r, e);
       const bare = { showticklabels: false, ticks: "", showgrid: false, zeroline: false, constrain: "domain" };
       layout["xaxis" + s] = { ...bare, range: [d.x[0], d.x[d.x.length - 1]] };
       layout["yaxis" + s] = { ...bare, range: [d.y[0], d.y[d.y.length - 1]], scaleanchor: "x" + s };
@@ -133,7 +139,7 @@
       if (z && d.multiclass) {
         traces.push({ type: "heatmap", x: d.x, y: d.y, ...z, ...axes, showscale: false,
           hovertemplate: `%{text}<extra>${activation}</extra>` });
-        traces.push(...lines(d, r, e, axes, { color: "black", width: 2 }));
+        traces.push(...margins(p).map((m) => contour(d, m, axes, { color: "black", width: 2 }, 0)));
       } else if (z) {
         traces.push({
           type: "heatmap", x: d.x, y: d.y, z, zmin: 0, zmax: 1, colorscale: page.colorscale, ...axes,

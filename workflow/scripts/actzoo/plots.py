@@ -152,38 +152,44 @@ def class_margins(probability):
     return np.moveaxis(probability - runner_up, -1, 0)
 
 
-def draw_classes(ax, xx, yy, probability, X, y, colours=("black",)):
-    """Multiclass: the argmax regions in the class colours, their boundaries,
-    and the points coloured and marked by class."""
-    n_classes = probability.shape[-1]
-    palette = [CLASS_COLOURS[k % 10] for k in range(n_classes)]
-    ax.contourf(xx, yy, probability.argmax(axis=-1), levels=np.arange(n_classes + 1) - 0.5, colors=palette, alpha=0.3)
-    draw_class_boundaries(ax, xx, yy, probability, colours[0], 1.5)
-    for k in range(n_classes):
-        members = y[:, 0] == k
-        marker = CLASS_MARKERS[k % len(CLASS_MARKERS)]
-        filled = {"c": [palette[k]]} if marker in "x+" else {"facecolors": "none", "edgecolors": [palette[k]]}
-        ax.scatter(X[members, 0], X[members, 1], marker=marker, s=12, linewidths=1, **filled)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
 def draw_class_boundaries(ax, xx, yy, probability, colour, width):
     for margin in class_margins(probability):
         if margin.min() < 0 < margin.max():
             ax.contour(xx, yy, margin, levels=[0], colors=[colour], linewidths=width)
 
 
-def draw_boundary(ax, xx, yy, probability, X, y):
-    """Filled probability contour, the 0.5 boundary, and the lesson's red
-    crosses / blue circles; for multiclass data (a class axis), draw_classes."""
-    if probability.ndim == 3:
-        return draw_classes(ax, xx, yy, probability, X, y)
-    ax.contourf(xx, yy, probability, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6)
-    ax.contour(xx, yy, probability, levels=[0.5], colors="black", linewidths=1.5)
+def draw_points(ax, X, y, multiclass, size=12, alpha=1.0):
+    """The lesson's red crosses (label 0) and blue circles (label 1), or for
+    multiclass data each class in its colour and marker."""
+    if multiclass:
+        for k in np.unique(y[:, 0]).astype(int):
+            members = y[:, 0] == k
+            marker, colour = CLASS_MARKERS[k % len(CLASS_MARKERS)], CLASS_COLOURS[k % 10]
+            look = {"c": [colour]} if marker in "x+" else {"facecolors": "none", "edgecolors": [colour]}
+            ax.scatter(X[members, 0], X[members, 1], marker=marker, s=size, linewidths=1, alpha=alpha, **look)
+        return
     positive = y[:, 0] > 0.5
-    ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=12, linewidths=1)
-    ax.scatter(X[positive, 0], X[positive, 1], marker="o", facecolors="none", edgecolors="blue", s=12)
+    ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=size, linewidths=1, alpha=alpha)
+    ax.scatter(
+        X[positive, 0], X[positive, 1], marker="o", facecolors="none", edgecolors="blue", s=size, alpha=alpha
+    )
+
+
+def draw_boundary(ax, xx, yy, probability, X, y):
+    """Filled probability contour and the 0.5 boundary, or for multiclass
+    data (a class axis) the argmax regions and the boundaries between them;
+    then the points."""
+    multiclass = probability.ndim == 3
+    if multiclass:
+        n_classes = probability.shape[-1]
+        palette = [CLASS_COLOURS[k % 10] for k in range(n_classes)]
+        levels = np.arange(n_classes + 1) - 0.5
+        ax.contourf(xx, yy, probability.argmax(axis=-1), levels=levels, colors=palette, alpha=0.3)
+        draw_class_boundaries(ax, xx, yy, probability, "black", 1.5)
+    else:
+        ax.contourf(xx, yy, probability, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.6)
+        ax.contour(xx, yy, probability, levels=[0.5], colors="black", linewidths=1.5)
+    draw_points(ax, X, y, multiclass)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -312,19 +318,6 @@ def has_boundary(probability, level=0.5):
     return bool(probability.min() < level < probability.max())
 
 
-def draw_points(ax, X, y, multiclass):
-    """The validation points, faint, under overlaid boundaries."""
-    if multiclass:
-        for k in np.unique(y[:, 0]).astype(int):
-            members = y[:, 0] == k
-            marker, colour = CLASS_MARKERS[k % len(CLASS_MARKERS)], CLASS_COLOURS[k % 10]
-            ax.scatter(X[members, 0], X[members, 1], marker=marker, c=[colour], s=10, alpha=0.35)
-        return
-    positive = y[:, 0] > 0.5
-    ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=10, linewidths=0.8, alpha=0.35)
-    ax.scatter(X[positive, 0], X[positive, 1], marker="o", facecolors="none", edgecolors="blue", s=10, alpha=0.35)
-
-
 def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
     """Run-to-run variability: the final 0.5 boundary of every seed, overlaid,
     one panel per activation (multiclass: every boundary between the argmax
@@ -340,7 +333,7 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
     colours = {seed: plt.get_cmap("tab10")(i % 10) for i, seed in enumerate(seeds)}
     figure, axes = panel_grid(len(by_activation), (3.8, 4.2), max_columns=row_length(runs))
     for ax, (activation, members) in zip(axes.flat, by_activation.items()):
-        draw_points(ax, X, y, multiclass)
+        draw_points(ax, X, y, multiclass, size=10, alpha=0.35)
         handles, notes = [], []
         for run, path in members:
             seed = run["seed"]
