@@ -23,8 +23,22 @@ rule merge_histories:
         "../scripts/merge_histories.py"
 
 
+# With tuning: the runs at the config's fixed settings, merged the same way.
+use rule merge_histories as merge_fixed_histories with:
+    input:
+        histories=runs("history.csv", root="results/fixed/runs"),
+        metrics=runs("metrics.json", root="results/fixed/runs"),
+    output:
+        histories="results/fixed/histories.csv",
+        runs="results/fixed/runs.csv",
+        provenance="results/fixed/provenance.json",
+    log:
+        "logs/merge_fixed_histories.log",
+
+
 rule summarize:
     input:
+        unpack(fixed_tables),
         histories="results/histories.csv",
         runs="results/runs.csv",
     output:

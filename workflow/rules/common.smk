@@ -1,7 +1,10 @@
+import functools
+import os
 import re
 import sys
 from pathlib import Path
 
+from snakemake.exceptions import IncompleteCheckpointException
 from snakemake.io import local
 from snakemake.utils import min_version
 
@@ -17,6 +20,7 @@ sys.path.insert(0, str(ACTZOO_DIR / "workflow" / "scripts"))
 from actzoo import activerun
 from actzoo.config import PREFIX, ConfigError, check_config, load_config
 from actzoo.provenance import code_hash
+from actzoo.tuning import grid_points, read_selection, split_settings
 
 # Run directly, config.yaml in the working directory is the base; used as a
 # module, actzoo's own config.yaml is. The config given (--config/--configfile,
@@ -47,12 +51,20 @@ VARIANTS = config.get("models", {})
 RUN = "{dataset}/{model}/{activation}/seed{seed}" if VARIANTS else "{dataset}/{activation}/seed{seed}"
 # What statistics and per-variant figures are about: a data set, or a (data set, variant).
 TASK = "{dataset}_{model}" if VARIANTS else "{dataset}"
+# Tuning (config `tuning:`): every grid point trains on the tuning seeds, a
+# run of its own under results/tuning/runs; the evaluation runs (results/runs)
+# then train with each activation's chosen point, and runs at the config's own
+# settings (results/fixed/runs) give the untuned verdict beside it.
+TUNING = config.get("tuning") or {}
+POINTS = grid_points(TUNING["grid"]) if TUNING else {}
+TUNE_RUN = RUN.replace("{activation}/", "{activation}/{point}/")
 
 
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)),
     model="|".join(map(re.escape, VARIANTS)) or "(?!)",
     activation="|".join(map(re.escape, ACTIVATIONS)),
+    point="|".join(map(re.escape, POINTS)) or "(?!)",
     seed=r"\d+",
 
 
@@ -76,12 +88,13 @@ def is_planar(dataset):
 EXECUTION_ONLY = ("threads", "checkpoint_every")
 
 
-def training_params(wildcards):
-    """config["training"] with the model variant's overrides, without what
-    cannot change this dataset's runs: EXECUTION_ONLY never does, and boundary
-    snapshots exist only for 2-D data."""
+def training_params(wildcards, tuned=None):
+    """config["training"] with the model variant's overrides and the tuned
+    values on top, without what cannot change this dataset's runs:
+    EXECUTION_ONLY never does, and boundary snapshots exist only for 2-D data."""
     training = {k: v for k, v in config["training"].items() if k not in EXECUTION_ONLY}
     training |= VARIANTS.get(wildcards.get("model"), {}).get("training", {})
+    training |= split_settings(tuned or {})[0]
     if not is_planar(wildcards.dataset):
         training["snapshot_epochs"] = []
     return training
@@ -93,9 +106,65 @@ def job_training(wildcards, resources):
     Snakemake's params trigger skips a params function that takes input,
     output, threads or resources (snakemake/rules.py, _is_deriving_function),
     so changing checkpoint_every reruns nothing; training_params, a separate
-    param, is what is tracked.
+    param, is what is tracked. So with evaluation_ and point_job_training.
     """
-    return {**training_params(wildcards), "checkpoint_every": config["training"]["checkpoint_every"]}
+    return with_checkpoints(training_params(wildcards))
+
+
+def with_checkpoints(training):
+    return {**training, "checkpoint_every": config["training"]["checkpoint_every"]}
+
+
+@functools.cache
+def selection(path, modified):
+    return read_selection(path, POINTS)
+
+
+def chosen(wildcards):
+    """An evaluation run's tuned values: its (data set, variant, activation)'s
+    row of results/tuning/selected.csv. Empty without tuning; None while the
+    selection (a checkpoint) is still to be made: the job then waits for it,
+    and Snakemake evaluates its params again once it is made."""
+    if not TUNING:
+        return {}
+    try:
+        path = checkpoints.select_settings.get().output.selected
+    except IncompleteCheckpointException:
+        return None
+    rows = selection(path, os.stat(path).st_mtime_ns)
+    return rows[(wildcards.dataset, wildcards.get("model"), wildcards.activation)]
+
+
+def evaluation_input(wildcards):
+    """An evaluation run's data. With tuning, Snakemake's checkpoint: until
+    the selection is made, get() raises and the job waits for it."""
+    if TUNING:
+        checkpoints.select_settings.get()
+    return f"results/datasets/{wildcards.dataset}.npz"
+
+
+# An evaluation run's settings: the chosen point's. Until the selection is
+# made they are a placeholder; such a job waits for the selection anyway.
+PENDING = {"selection": "pending"}
+
+
+def evaluation_training(wildcards):
+    tuned = chosen(wildcards)
+    return PENDING if tuned is None else training_params(wildcards, tuned)
+
+
+def evaluation_job_training(wildcards, resources):
+    return with_checkpoints(evaluation_training(wildcards))
+
+
+def evaluation_model(wildcards):
+    tuned = chosen(wildcards)
+    return PENDING if tuned is None else model_params(wildcards, tuned)
+
+
+def evaluation_tuned(wildcards):
+    """The tuned values an evaluation run records in metrics.json (None untuned)."""
+    return chosen(wildcards) or None
 
 
 def diagnostics_recorded():
@@ -136,14 +205,42 @@ def model_of(dataset, name=None):
     return model | {k: v for k, v in VARIANTS.get(name, {}).items() if k != "training"}
 
 
-def model_params(wildcards):
-    return model_of(wildcards.dataset, wildcards.get("model"))
+def model_params(wildcards, tuned=None):
+    return model_of(wildcards.dataset, wildcards.get("model")) | split_settings(tuned or {})[1]
 
 
-def runs(filename, datasets=None, activations=None, seeds=None, models=None):
+def point_training(wildcards):
+    return training_params(wildcards, POINTS[wildcards.point])
+
+
+def point_job_training(wildcards, resources):
+    return with_checkpoints(point_training(wildcards))
+
+
+def point_model(wildcards):
+    return model_params(wildcards, POINTS[wildcards.point])
+
+
+def point_tuned(wildcards):
+    return POINTS[wildcards.point]
+
+
+def tuning_runs(filename):
+    """Every tuning run's ``filename``: data set, variant, activation, point, tuning seed."""
+    return [
+        f"results/tuning/runs/{TUNE_RUN.format(dataset=d, model=m, activation=a, point=p, seed=s)}/{filename}"
+        for d in DATASETS
+        for m in list(VARIANTS) or [None]
+        for a in ACTIVATIONS
+        for p in POINTS
+        for s in TUNING["seeds"]
+    ]
+
+
+def runs(filename, datasets=None, activations=None, seeds=None, models=None, root="results/runs"):
     """One path per run, sorted by dataset, variant, activation (config order), seed."""
     return [
-        f"results/runs/{RUN.format(dataset=d, model=m, activation=a, seed=s)}/{filename}"
+        f"{root}/{RUN.format(dataset=d, model=m, activation=a, seed=s)}/{filename}"
         for d in datasets or DATASETS
         for m in models or list(VARIANTS) or [None]
         for a in activations or ACTIVATIONS
@@ -183,6 +280,13 @@ def explorer_runs(filename):
     return runs(filename, datasets=planar, seeds=explorer_seeds()) if planar else []
 
 
+def fixed_tables(wildcards):
+    """With tuning, the runs at fixed settings, for the side-by-side verdict."""
+    if not TUNING:
+        return {}
+    return {"fixed_histories": "results/fixed/histories.csv", "fixed_runs": "results/fixed/runs.csv"}
+
+
 def all_targets():
     figures = "results/figures"
     targets = [
@@ -202,6 +306,8 @@ def all_targets():
         targets += [f"{figures}/curves_{d}.{ext}" for d in DATASETS]
         for kind in ("boundaries", "evolution", "boundaries_seeds"):
             targets += [f"{figures}/{kind}_{d}.{ext}" for d in planar_datasets()]
+    if TUNING:
+        targets += ["results/tuning/scores.csv", "results/tuning/selected.csv", "results/fixed/runs.csv"]
     if diagnostics_recorded():
         targets.append("results/diagnostics.csv")
         for ext in ("png", "svg"):

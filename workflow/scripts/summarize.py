@@ -12,4 +12,6 @@ write_summary(
     summary=snakemake.output.summary,
     comparisons=snakemake.output.comparisons,
     markdown_path=snakemake.output.markdown,
+    fixed_histories_path=snakemake.input.get("fixed_histories"),
+    fixed_runs_path=snakemake.input.get("fixed_runs"),
 )

@@ -22,5 +22,6 @@ call(
         checkpoint_dir=params.checkpoint_dir,
         code=params.code,
         threads=snakemake.threads,
+        tuned=params.tuned,
     ),
 )

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from actzoo.tuning import point_name
+
 KEYS = ["dataset", "activation", "seed"]
 HISTORY_COLUMNS = KEYS + ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
 DIAGNOSTICS_COLUMNS = KEYS + ["epoch", "layer", "grad_norm", "act_mean", "act_std", "flat_fraction", "dead_units"]
@@ -76,8 +78,12 @@ def stack_runs(paths, metrics, columns):
 
 
 def runs_table(metrics):
+    """One row per run; with tuning, ``settings`` names each run's tuned values."""
     columns = with_variants(RUN_COLUMNS, metrics)
-    return pd.DataFrame([{column: run.get(column) for column in columns} for run in metrics])
+    table = pd.DataFrame([{column: run.get(column) for column in columns} for run in metrics])
+    if any("tuned" in run for run in metrics):
+        table["settings"] = [point_name(run.get("tuned", {})) for run in metrics]
+    return table
 
 
 def provenance_of(metrics):

@@ -91,7 +91,22 @@ def check_config(config, search_dir=None):
         raise ConfigError(str(error)) from None
     for name, spec in config["datasets"].items():
         check_dataset(name, spec)
+    check_tuning(config)
     return activations
+
+
+def check_tuning(config):
+    """Tuning seeds must be disjoint from the evaluation seeds: a run that
+    chose a setting must not also judge it."""
+    tuning = config.get("tuning")
+    if not tuning:
+        return
+    shared = sorted(set(tuning["seeds"]) & set(config["seeds"]))
+    if shared:
+        raise ConfigError(
+            f"tuning.seeds: seed {shared[0]} is also an evaluation seed (seeds); expected tuning seeds that no "
+            "evaluation run uses"
+        )
 
 
 def validate(config):

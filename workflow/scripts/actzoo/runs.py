@@ -26,13 +26,15 @@ def train_and_save(
     log=None,
     explorer_frames=None,
     variant=None,
+    tuned=None,
 ):
     """Train one (dataset, activation, seed) run and write ``outputs``.
 
     ``outputs`` maps history/metrics/model/boundary/diagnostics to paths. Everything but
     ``train_seconds`` in metrics.json is a pure function of the inputs.
     Messages go to ``log``, by default stderr (the job's log). ``variant``
-    names the run's model variant (config ``models:``), if any. For 2-D data,
+    names the run's model variant (config ``models:``), if any; ``tuned``
+    the tuned values its settings hold (config ``tuning:``). For 2-D data,
     boundary.npz holds the grids at the snapshot epochs and the end
     (``epochs``, ``probabilities``: the static figures) and, as 8-bit shades,
     at ``explorer_frames`` evenly spaced epochs from 0 (``explorer_*``);
@@ -108,6 +110,7 @@ def train_and_save(
         "resumed_from_epoch": result["resumed_from_epoch"],
         "train_seconds": round(seconds, 4),
         "hyperparameters": {"model": model, "training": training},
+        **({"tuned": tuned} if tuned is not None else {}),
         "versions": versions(),
         "code_sha256": code,
         **engine.final_metrics(rows),

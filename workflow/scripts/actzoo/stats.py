@@ -54,8 +54,10 @@ def epochs_to_threshold(history, threshold):
 
 def task_columns(table):
     """What one comparison is about: a data set, or with model variants (a
-    ``model`` column) a (data set, variant). Activations are ranked per task."""
-    return ["dataset", "model"] if "model" in table.columns else ["dataset"]
+    ``model`` column) a (data set, variant), and with tuning (a ``tuning``
+    column: fixed or tuned settings) each of those twice. Activations are
+    ranked per task."""
+    return [c for c in ("dataset", "model", "tuning") if c == "dataset" or c in table.columns]
 
 
 def run_statistics(histories, threshold):
@@ -440,12 +442,67 @@ def markdown(summary, threshold, comparisons=None):
     return "\n".join(lines) + "\n"
 
 
-def write_summary(histories_path, runs_path, threshold, alpha, summary, comparisons, markdown_path):
-    """summary.csv, comparisons.csv and the markdown table printed at the end of a run."""
-    summary_table, comparison_table = summarize(
-        pd.read_csv(histories_path), pd.read_csv(runs_path), threshold=threshold, alpha=alpha
-    )
+def fixed_vs_tuned(summary, settings, metric="val_loss"):
+    """Markdown: per data set (and variant), each activation's rank at the
+    config's fixed settings beside its rank at its tuned ones, and where the
+    order changes. ``settings`` maps (task..., activation) to the chosen values."""
+    keys = [k for k in task_columns(summary) if k != "tuning"]
+    lines = ["## Fixed settings against tuned ones", ""]
+    for task, table in summary.groupby(keys, sort=False):
+        name = " · ".join(map(str, task))
+        side = {kind: rows.set_index("activation") for kind, rows in table.groupby("tuning")}
+        fixed, tuned = side["fixed"], side["tuned"]
+        lines += [
+            f"### {name}",
+            "",
+            f"| activation | fixed: rank (group) | fixed: {metric} | tuned: rank (group) | tuned: {metric} | tuned to |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for activation in tuned.index:
+            f, t = fixed.loc[activation], tuned.loc[activation]
+            lines.append(
+                f"| {activation} | {f['rank']} ({f.group}) | {_number(f[f'{metric}_mean'])} | {t['rank']} ({t.group}) "
+                f"| {_number(t[f'{metric}_mean'])} | {settings.get((*task, activation), '')} |"
+            )
+        moved = [a for a in tuned.index if fixed.at[a, "rank"] != tuned.at[a, "rank"]]
+        if moved:
+            change = ", ".join(f"{a} {fixed.at[a, 'rank']} → {tuned.at[a, 'rank']}" for a in moved)
+            lines += ["", f"Tuning changes the ranking on {name}: {change}."]
+        else:
+            lines += ["", f"Tuning changes no rank on {name}."]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(
+    histories_path,
+    runs_path,
+    threshold,
+    alpha,
+    summary,
+    comparisons,
+    markdown_path,
+    fixed_histories_path=None,
+    fixed_runs_path=None,
+):
+    """summary.csv, comparisons.csv and the markdown table printed at the end
+    of a run. With tuning, the runs at fixed settings come too: both are
+    ranked (a ``tuning`` column says which) and summary.md sets them side by side."""
+    histories, runs = pd.read_csv(histories_path), pd.read_csv(runs_path)
+    if fixed_runs_path:
+        histories = pd.concat(
+            [pd.read_csv(fixed_histories_path).assign(tuning="fixed"), histories.assign(tuning="tuned")],
+            ignore_index=True,
+        )
+        runs = pd.concat([pd.read_csv(fixed_runs_path).assign(tuning="fixed"), runs.assign(tuning="tuned")])
+    summary_table, comparison_table = summarize(histories, runs, threshold=threshold, alpha=alpha)
     summary_table.to_csv(summary, index=False)
     comparison_table.to_csv(comparisons, index=False)
+    text = markdown(summary_table, threshold, comparison_table)
+    if fixed_runs_path:
+        tuned = runs[runs["tuning"] == "tuned"]
+        keys = [k for k in task_columns(tuned) if k != "tuning"]
+        settings = {tuple(row[keys + ["activation"]]): row["settings"] for _, row in tuned.iterrows()}
+        text = fixed_vs_tuned(summary_table, settings) + "\n" + text
     with open(markdown_path, "w") as handle:
-        handle.write(markdown(summary_table, threshold, comparison_table))
+        handle.write(text)
