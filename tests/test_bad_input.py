@@ -33,6 +33,12 @@ def tiny(**changes):
     return _apply(config, changes)
 
 
+def tuned(**changes):
+    """TINY_CONFIG with a valid ``tuning:`` block, ``changes`` set in it (None deletes)."""
+    tuning = {"seeds": [11, 12], "grid": {"learning_rate": [0.001, 0.01]}}
+    return tiny(tuning=_apply(tuning, changes))
+
+
 def csv(fixture, **changes):
     """A config whose one data set is ``fixture`` (copied to data.csv; None: no file)."""
     return _apply(copy.deepcopy(CSV_CONFIG), changes), {"data.csv": fixture}
@@ -310,6 +316,34 @@ CASES = [
     case("typo-top-level-seed", tiny(seed=1), "seed", "unknown key; expected one of ['seeds'"),
     case("typo-dataset-noize", tiny(**{"datasets.circles.noize": 0.1}), "datasets.circles.noize", "unknown key"),
     case("missing-required-epochs", tiny(**{"training.epochs": None}), "training", "'epochs' is a required property"),
+    # tuning
+    case("tuning-grid-empty", tuned(grid={}), "tuning.grid", "should be non-empty"),
+    case("tuning-grid-values-empty", tuned(grid={"learning_rate": []}), "tuning.grid.learning_rate", "non-empty"),
+    case(
+        "tuning-grid-unknown-key",
+        tuned(grid={"momentum": [0.9]}),
+        "tuning.grid.momentum",
+        "unknown key; expected one of ['learning_rate', 'epochs', 'batch_size', 'optimizer', 'initializer']",
+    ),
+    case(
+        "tuning-objective-not-recorded",
+        tuned(objective="test_loss"),
+        "tuning.objective",
+        "'test_loss' is not one of ['val_loss', 'val_accuracy']",
+    ),
+    case(
+        "tuning-seeds-overlap",
+        tuned(seeds=[11, 2]),
+        "tuning.seeds",
+        "seed 2 is also an evaluation seed (seeds); expected tuning seeds that no evaluation run uses",
+    ),
+    case("tuning-without-seeds", tuned(seeds=None), "tuning", "'seeds' is a required property"),
+    case(
+        "tuning-learning-rate-zero",
+        tuned(grid={"learning_rate": [0.01, 0]}),
+        "tuning.grid.learning_rate[1]",
+        "less than or equal to the minimum of 0",
+    ),
 ]
 
 
@@ -365,6 +399,7 @@ VALID_CASES = [
     ),
     # Classes 3, 5 and 7 in one column: detected as a multiclass task.
     pytest.param(*classes_csv("multiclass.csv"), id="multiclass-csv-detected"),
+    pytest.param(tuned(grid={"learning_rate": [0.01, 0.1], "batch_size": [8, 16]}), {}, id="tuning-grid"),
     pytest.param(
         tiny(datasets={name: {"generator": name} for name in ("iris", "wine", "breast_cancer", "digits", "blobs")}),
         {},
@@ -453,6 +488,7 @@ CLI_CASES = [
     "custom-module-fails-on-import",
     "csv-labels-not-0-1",
     "n-samples-too-small-for-split",
+    "tuning-seeds-overlap",
 ]
 
 

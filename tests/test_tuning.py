@@ -1,0 +1,217 @@
+"""Tuning (actzoo.tuning, config ``tuning:``): the grid, the choice of a point
+per activation, and, end to end, that reruns stay precise around the
+selection checkpoint."""
+
+import copy
+import json
+import math
+import re
+
+import pandas as pd
+import pytest
+from actzoo.tuning import grid_points, point_name, read_selection, scores_table, select, split_settings
+from conftest import copy_workflow, snakemake, write_config
+
+GRID = {"learning_rate": [0.01, 0.1], "batch_size": [16, 8]}
+
+
+def test_grid_points_in_grid_order_with_readable_names():
+    points = grid_points(GRID)
+    assert list(points) == [
+        "learning_rate=0.01,batch_size=16",
+        "learning_rate=0.01,batch_size=8",
+        "learning_rate=0.1,batch_size=16",
+        "learning_rate=0.1,batch_size=8",
+    ]
+    assert points["learning_rate=0.1,batch_size=8"] == {"learning_rate": 0.1, "batch_size": 8}
+    assert point_name({"learning_rate": 1e-05}) == "learning_rate=1e-05"
+
+
+def test_a_point_splits_into_training_and_model_settings():
+    assert split_settings({"learning_rate": 0.1, "initializer": "he_normal", "epochs": 5}) == (
+        {"learning_rate": 0.1, "epochs": 5},
+        {"initializer": "he_normal"},
+    )
+
+
+def scores(rows):
+    """A scores table of one data set from (activation, point values, seed, val_loss, val_accuracy) rows."""
+    metrics = [
+        {
+            "dataset": "d",
+            "activation": activation,
+            "seed": seed,
+            "tuned": values,
+            "diverged": loss is None,
+            "val_loss": math.nan if loss is None else loss,
+            "val_accuracy": math.nan if loss is None else accuracy,
+        }
+        for activation, values, seed, loss, accuracy in rows
+    ]
+    return scores_table(metrics, list(rows[0][1]))
+
+
+def lr(value):
+    return {"learning_rate": value}
+
+
+POINTS = grid_points({"learning_rate": [0.001, 0.01, 0.1]})
+
+
+def test_the_best_mean_objective_wins_with_its_spread_and_the_runner_up():
+    table = scores(
+        [
+            ("relu", lr(0.001), 1, 0.5, 0.7),
+            ("relu", lr(0.001), 2, 0.7, 0.6),
+            ("relu", lr(0.01), 1, 0.2, 0.9),
+            ("relu", lr(0.01), 2, 0.4, 0.8),
+            ("relu", lr(0.1), 1, 0.3, 0.95),
+            ("relu", lr(0.1), 2, 0.35, 0.96),
+        ]
+    )
+    row = select(table, "val_loss", POINTS).iloc[0]
+    assert (row["point"], row["learning_rate"]) == ("learning_rate=0.01", 0.01)
+    assert row["objective_mean"] == pytest.approx(0.3)
+    assert row["objective_std"] == pytest.approx(pd.Series([0.2, 0.4]).std())
+    assert (row["runner_up"], row["runner_up_mean"]) == ("learning_rate=0.1", pytest.approx(0.325))
+    # Accuracy: higher is better, so the other point wins.
+    row = select(table, "val_accuracy", POINTS).iloc[0]
+    assert (row["point"], row["objective_mean"]) == ("learning_rate=0.1", pytest.approx(0.955))
+
+
+def test_a_point_with_a_diverged_seed_loses_to_one_without():
+    table = scores(
+        [
+            ("tanh", lr(0.1), 1, 0.01, 1.0),
+            ("tanh", lr(0.1), 2, None, None),  # diverged: its other seed must not carry it
+            ("tanh", lr(0.01), 1, 0.3, 0.9),
+            ("tanh", lr(0.01), 2, 0.3, 0.9),
+        ]
+    )
+    row = select(table, "val_loss", POINTS).iloc[0]
+    assert row["point"] == "learning_rate=0.01"
+    assert row["runner_up"] == "learning_rate=0.1" and row["n_diverged"] == 0
+
+
+def test_ties_go_to_the_steadier_point_then_to_the_earlier_in_the_grid():
+    table = scores(
+        [
+            ("relu", lr(0.001), 1, 0.25, 1.0),
+            ("relu", lr(0.001), 2, 0.75, 1.0),
+            ("relu", lr(0.1), 1, 0.5, 1.0),
+            ("relu", lr(0.1), 2, 0.5, 1.0),
+        ]
+    )
+    # The same mean loss, 0.5: the point with the smaller SD over seeds.
+    assert select(table, "val_loss", POINTS).iloc[0]["point"] == "learning_rate=0.1"
+    # The same mean accuracy and SD: the earlier point in the grid.
+    assert select(table, "val_accuracy", POINTS).iloc[0]["point"] == "learning_rate=0.001"
+    reordered = grid_points({"learning_rate": [0.1, 0.001]})
+    assert select(table, "val_accuracy", reordered).iloc[0]["point"] == "learning_rate=0.1"
+
+
+def test_each_activation_and_data_set_gets_its_own_choice():
+    table = scores(
+        [
+            ("relu", lr(0.001), 1, 0.5, 0.7),
+            ("relu", lr(0.1), 1, 0.1, 0.9),
+            ("sigmoid", lr(0.001), 1, 0.2, 0.9),
+            ("sigmoid", lr(0.1), 1, 0.6, 0.5),
+        ]
+    )
+    chosen = select(table, "val_loss", POINTS).set_index("activation")["point"].to_dict()
+    assert chosen == {"relu": "learning_rate=0.1", "sigmoid": "learning_rate=0.001"}
+
+
+def test_read_selection_types_the_values_as_the_grid_does(tmp_path):
+    table = scores([("relu", {"learning_rate": 0.1, "batch_size": 8}, 1, 0.1, 0.9)])
+    path = tmp_path / "selected.csv"
+    select(table, "val_loss", grid_points(GRID)).to_csv(path, index=False)
+    assert read_selection(path, grid_points(GRID)) == {("d", None, "relu"): {"learning_rate": 0.1, "batch_size": 8}}
+
+
+# End to end: a grid of two learning rates, two tuning seeds, two evaluation seeds.
+TUNED_CONFIG = {
+    "seeds": [1, 2],
+    "activations": ["sigmoid", "relu"],
+    "datasets": {"circles": {"generator": "circles", "n_samples": 120}},
+    "model": {"hidden_units": [4]},
+    "training": {"epochs": 6, "batch_size": 16, "checkpoint_every": 2, "snapshot_epochs": [1, 3]},
+    "figures": {"grid_resolution": 20, "explorer_frames": 3},
+    "tuning": {"seeds": [11, 12], "grid": {"learning_rate": [0.001, 0.03]}},
+}
+
+
+def jobs_run(result):
+    """{rule: jobs} that a real snakemake run executed (from its log)."""
+    counts = {}
+    for rule in re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):", result.stderr + result.stdout, re.MULTILINE):
+        counts[rule] = counts.get(rule, 0) + 1
+    return counts
+
+
+@pytest.fixture(scope="module")
+def tuned_run(tmp_path_factory):
+    directory = copy_workflow(tmp_path_factory.mktemp("tuned"), TUNED_CONFIG)
+    ran = jobs_run(snakemake(directory))
+    assert ran["tune"] == 8 and ran["train"] == 4 and ran["train_fixed"] == 4, ran
+    return directory
+
+
+@pytest.mark.slow
+def test_evaluation_runs_train_with_the_chosen_settings(tuned_run):
+    selected = pd.read_csv(tuned_run / "results" / "tuning" / "selected.csv").set_index("activation")
+    runs = pd.read_csv(tuned_run / "results" / "runs.csv")
+    for _, run in runs.iterrows():
+        chosen = selected.at[run["activation"], "learning_rate"]
+        assert run["settings"] == f"learning_rate={chosen}"
+        path = tuned_run / "results" / "runs" / "circles" / run["activation"] / f"seed{run['seed']}" / "metrics.json"
+        metrics = json.loads(path.read_text())
+        assert metrics["hyperparameters"]["training"]["learning_rate"] == chosen
+        assert metrics["tuned"] == {"learning_rate": chosen}
+    fixed = pd.read_csv(tuned_run / "results" / "fixed" / "runs.csv")
+    assert "settings" not in fixed.columns and len(fixed) == 4
+    summary = pd.read_csv(tuned_run / "results" / "summary.csv")
+    assert sorted(summary["tuning"].unique()) == ["fixed", "tuned"]
+    markdown = (tuned_run / "results" / "summary.md").read_text()
+    assert "## Fixed settings against tuned ones" in markdown
+    overall = pd.read_csv(tuned_run / "results" / "overall.csv")
+    assert len(overall) == 2, "the verdict across data sets ranks the tuned runs only"
+
+
+@pytest.mark.slow
+def test_reruns_stay_precise_around_the_selection(tuned_run, tmp_path):
+    import shutil
+
+    directory = tmp_path / "run"
+    shutil.copytree(tuned_run, directory, symlinks=True)
+    config = copy.deepcopy(TUNED_CONFIG)
+
+    # An evaluation seed more: its evaluation and fixed runs, no tuning run.
+    config["seeds"] = [1, 2, 3]
+    write_config(directory, config)
+    ran = jobs_run(snakemake(directory))
+    assert ran.get("tune", 0) == 0 and "select_settings" not in ran, ran
+    assert ran["train"] == 2 and ran["train_fixed"] == 2, ran
+
+    # A grid value more: its tuning runs, the selection, and the evaluations
+    # of exactly the activations whose choice changed (the first value here
+    # changes some choices, the second none).
+    changes = []
+    for value in (0.1, 0.003):
+        before = pd.read_csv(directory / "results" / "tuning" / "selected.csv").set_index("activation")["point"]
+        config["tuning"]["grid"]["learning_rate"].append(value)
+        write_config(directory, config)
+        ran = jobs_run(snakemake(directory))
+        after = pd.read_csv(directory / "results" / "tuning" / "selected.csv").set_index("activation")["point"]
+        changes.append(int((before != after[before.index]).sum()))
+        assert ran["tune"] == 4 and ran["select_settings"] == 1, ran
+        assert ran.get("train", 0) == 3 * changes[-1], (ran, before.to_dict(), after.to_dict())
+        assert ran.get("train_fixed", 0) == 0, ran
+    assert changes[0] > 0 and changes[1] == 0, changes
+
+    # A figure's code edited: the figure again, no training of any kind.
+    plots = directory / "workflow" / "scripts" / "actzoo" / "plots.py"
+    plots.write_text(plots.read_text() + "\n# an edit\n")
+    ran = jobs_run(snakemake(directory))
+    assert "plot_curves" in ran and not {"tune", "train", "train_fixed"} & set(ran), ran
