@@ -55,6 +55,9 @@ the absolute times. Measured:
   of (b)'s results/explorer.html; its load time in headless Chromium from
   navigation start to the first drawn view: ``explorer_first_load_s`` in a fresh
   browser, ``explorer_load_s`` the median of 3 more loads.
+- tuning (issue 20): ``tuned_cold_s``, config/tuned.yaml cold, against
+  ``untuned_cold_s``, the same config without its ``tuning:`` block;
+  ``tuned_over_untuned`` their ratio, and ``*_trainings`` the training jobs of each.
 - dryrun_sweep_s: ``snakemake -n --cores N`` of a generated sweep (10 activations x 50
   seeds x 4 datasets = 2,000 training jobs) given with ``--configfile``.
 
@@ -896,6 +899,29 @@ def measure_sweep_dry_run(measured, base_config, workdir, cores, quick):
     measured.info["dryrun_command"] = " ".join(["snakemake", *arguments])
 
 
+def measure_tuning_cost(measured, workdir, cores, quick):
+    """Issue 20: config/tuned.yaml cold against the same config without its
+    ``tuning:`` block (one verdict at fixed settings), both through the warm
+    worker. --quick shrinks both to 2 activations, 2 seeds, 5 epochs."""
+    tuned = resolve(yaml.safe_load((REPO / "config" / "tuned.yaml").read_text()))
+    if quick:
+        tuned["activations"], tuned["seeds"] = tuned["activations"][:2], tuned["seeds"][:2]
+        tuned["training"]["epochs"] = 5
+        tuned["tuning"]["seeds"] = tuned["tuning"]["seeds"][:2]
+        tuned["tuning"]["grid"]["learning_rate"] = tuned["tuning"]["grid"]["learning_rate"][:2]
+    untuned = {key: value for key, value in tuned.items() if key != "tuning"}
+    for name, config in (("untuned", untuned), ("tuned", tuned)):
+        log(f"tuning cost: {name} config cold, --cores {cores} ...")
+        seconds, stdout, stderr, _ = run_timed(
+            snakemake_command("--cores", str(cores)), copy_workflow(workdir / name, config), env={WORKER_SWITCH: "1"}
+        )
+        counts = job_stats(stdout + stderr)
+        measured.info[f"{name}_jobs"] = counts
+        measured.results[f"{name}_cold_s"] = seconds
+        measured.results[f"{name}_trainings"] = sum(counts.get(rule, 0) for rule in ("train", "tune", "train_fixed"))
+    measured.results["tuned_over_untuned"] = measured.results["tuned_cold_s"] / measured.results["untuned_cold_s"]
+
+
 def measure(args):
     """Run every measurement; returns (results, info)."""
     measured = Measurements()
@@ -934,6 +960,7 @@ def measure(args):
     if not args.quick:  # ~100 s: the worker's speed-up, measured in this run
         measure_training_sweep(measured, sweep, workdir, args.cores, worker=False)
     measure_sweep_dry_run(measured, base_config, workdir, args.cores, args.quick)
+    measure_tuning_cost(measured, workdir, args.cores, args.quick)
 
     measured.info["load_average_at_end"] = list(os.getloadavg())
     measured.info["not_measured"] = measured.not_measured
@@ -1008,6 +1035,9 @@ ROWS = [
     ("explorer_mb", "explorer.html of (b)", "MB"),
     ("explorer_first_load_s", "  its first load, headless Chromium", "s"),
     ("explorer_load_s", "  its load time again (median of 3)", "s"),
+    ("untuned_cold_s", "config/tuned.yaml without tuning, cold", "s"),
+    ("tuned_cold_s", "config/tuned.yaml, cold", "s"),
+    ("tuned_over_untuned", "ratio tuned/untuned", "x"),
 ]
 
 OUTCOMES = {True: "met", False: "MISSED", None: "n/a"}

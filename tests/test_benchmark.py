@@ -27,6 +27,11 @@ run = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run)
 
 EXPECTED = {
+    "untuned_cold_s",
+    "tuned_cold_s",
+    "tuned_over_untuned",
+    "untuned_trainings",
+    "tuned_trainings",
     "lesson_loop_s",
     "lesson_tf_import_s",
     "lesson_fit_median_s",
@@ -437,6 +442,9 @@ def test_quick_benchmark_reports_every_number_positive(quick):
     assert (engines["train_rows"], engines["batch_size"], engines["model_100_epochs_rows"]) == (700, 32, 100)
     assert report["info"]["pipeline_jobs"]["train"] == report["info"]["models"] == 2
     assert not FULL_ONLY & results.keys(), "--quick skips the ACTZOO_WORKER=0 sweep"
+    # config/tuned.yaml, shrunk: 2 activations x 2 seeds; tuning 2 rates x 2 seeds, and the fixed runs.
+    assert (results["untuned_trainings"], results["tuned_trainings"]) == (4, 2 * 2 * 2 + 4 + 4)
+    assert results["tuned_over_untuned"] == pytest.approx(results["tuned_cold_s"] / results["untuned_cold_s"])
 
 
 def test_quick_sweep_ran_every_job_in_the_worker_and_its_proxy_trained_the_same_models(quick):
