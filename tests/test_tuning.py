@@ -215,3 +215,82 @@ def test_reruns_stay_precise_around_the_selection(tuned_run, tmp_path):
     plots.write_text(plots.read_text() + "\n# an edit\n")
     ran = jobs_run(snakemake(directory))
     assert "plot_curves" in ran and not {"tune", "train", "train_fixed"} & set(ran), ran
+
+
+# No leaks: the choice never sees a test row. A CSV data set, so that single
+# labels can be changed; small, so that each rerun takes seconds.
+def leak_config():
+    config = copy.deepcopy(TUNED_CONFIG)
+    config["activations"], config["seeds"] = ["tanh", "relu"], [1]
+    config["datasets"] = {
+        "table": {
+            "generator": "csv",
+            "path": "data.csv",
+            "features": ["x1", "x2"],
+            "labels": ["y"],
+            "validation_fraction": 0.2,
+            "test_fraction": 0.2,
+        }
+    }
+    config["training"]["epochs"] = 5
+    config["tuning"] = {"seeds": [11], "grid": {"learning_rate": [0.01, 0.1]}}
+    return config
+
+
+def tuning_outputs(directory):
+    """selected.csv and every tuning run's history, as bytes by path."""
+    results = directory / "results" / "tuning"
+    paths = [results / "selected.csv", *sorted(results.glob("runs/**/history.csv"))]
+    return {str(path.relative_to(directory)): path.read_bytes() for path in paths}
+
+
+@pytest.fixture(scope="module")
+def leak_run(tmp_path_factory):
+    from sklearn.datasets import make_circles
+
+    directory = copy_workflow(tmp_path_factory.mktemp("leak"), leak_config())
+    X, y = make_circles(n_samples=150, factor=0.3, noise=0.1, random_state=0)
+    pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "y": y}).to_csv(directory / "data.csv", index=False)
+    snakemake(directory)
+    return directory
+
+
+def relabelled_copy(leak_run, tmp_path, split, swap):
+    """A copy of the leak run whose data.csv has labels changed in ``split``:
+    ``swap`` two adjacent rows of different classes there (which keeps every
+    split's rows, see datasets.split_indices), else flip one row's label."""
+    import shutil
+
+    from actzoo.datasets import split_indices
+
+    directory = tmp_path / "run"
+    shutil.copytree(leak_run, directory, symlinks=True)
+    table = pd.read_csv(directory / "data.csv")
+    y = table["y"].to_numpy()
+    rows = set(split_indices(y, 0.2, 0, stratify=True, test_fraction=0.2)[split].tolist())
+    if swap:
+        first = next(i for i in sorted(rows) if i + 1 in rows and y[i] != y[i + 1])
+        table.loc[[first, first + 1], "y"] = y[[first + 1, first]]
+    else:
+        row = min(rows)
+        table.loc[row, "y"] = 1 - y[row]
+    table.to_csv(directory / "data.csv", index=False)
+    return directory
+
+
+@pytest.mark.slow
+def test_test_labels_change_the_test_metrics_and_nothing_of_the_choice(leak_run, tmp_path):
+    directory = relabelled_copy(leak_run, tmp_path, "test", swap=True)
+    snakemake(directory)
+    assert tuning_outputs(directory) == tuning_outputs(leak_run)
+    before, after = (pd.read_csv(d / "results" / "runs.csv") for d in (leak_run, directory))
+    assert (before[["val_loss", "val_accuracy"]] == after[["val_loss", "val_accuracy"]]).all().all()
+    assert (before["test_loss"] != after["test_loss"]).all(), "the test metrics see the new labels"
+
+
+@pytest.mark.slow
+def test_a_validation_label_reaches_the_choice(leak_run, tmp_path):
+    directory = relabelled_copy(leak_run, tmp_path, "val", swap=False)
+    snakemake(directory)
+    before, after = (pd.read_csv(d / "results" / "tuning" / "scores.csv") for d in (leak_run, directory))
+    assert (before["val_loss"] != after["val_loss"]).all(), "every tuning run is judged on the validation labels"
