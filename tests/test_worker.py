@@ -136,7 +136,7 @@ def test_the_key_covers_code_interpreter_environment_slurm_job_and_run(tmp_path,
         patch.setattr(sys, "executable", "/another/python")
         assert worker.key_of(worker.identity(owner=100)) != base
     with monkeypatch.context() as patch:
-        patch.setattr(worker, "versions", lambda: {"tensorflow": "0.0"})
+        patch.setattr(worker, "distributions", lambda: "another set of distributions")
         assert worker.key_of(worker.identity(owner=100)) != base
     with monkeypatch.context() as patch:
         patch.setenv("UNRELATED_SETTING", "x")
@@ -153,7 +153,9 @@ def test_the_key_covers_code_interpreter_environment_slurm_job_and_run(tmp_path,
 def test_the_socket_directory_must_be_private(tmp_path, monkeypatch):
     fresh = tmp_path / "fresh"
     monkeypatch.setenv("ACTZOO_WORKER_DIR", str(fresh))
-    assert worker.socket_directory() == fresh
+    directory = worker.socket_directory()
+    assert os.path.samestat(os.fstat(directory), fresh.stat())
+    os.close(directory)
     assert fresh.stat().st_mode & 0o777 == 0o700
     fresh.chmod(0o755)
     with pytest.raises(worker.WorkerUnavailable, match="not private"):
