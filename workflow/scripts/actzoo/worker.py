@@ -137,7 +137,7 @@ def runs_one_job(argv):
     abbreviation such as ``--target-job A``."""
     jobs = 0
     for index, arg in enumerate(argv):
-        option, equals, value = arg.partition("=")
+        option, equals, _ = arg.partition("=")
         if len(option) <= len("--target-") or not "--target-jobs".startswith(option):
             continue
         if equals:
@@ -300,10 +300,10 @@ def sweep(directory):
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             record = json.loads(os.pread(lock, 65536, 0) or b"{}")
-            if "owner" in record and start_ticks(record["owner"]) != record["owner_started"]:
-                if same_file(directory, name, lock):
-                    for leftover in (".sock", ".log", ".lock"):
-                        remove(directory, name.removesuffix(".lock") + leftover)
+            ended = "owner" in record and start_ticks(record["owner"]) != record["owner_started"]
+            if ended and same_file(directory, name, lock):
+                for leftover in (".sock", ".log", ".lock"):
+                    remove(directory, name.removesuffix(".lock") + leftover)
         except (OSError, ValueError, KeyError, TypeError):
             pass
         finally:
@@ -633,7 +633,9 @@ class Job(socketserver.BaseRequestHandler):
         _, fds, _, _ = socket.recv_fds(connection, 1, 2)
         request = json.loads(connection.makefile("rb").readline())
         if request.get("key") != self.server.key:
-            connection.sendall(json.dumps({"refused": "the worker was started for other code or settings"}).encode() + b"\n")
+            connection.sendall(
+                json.dumps({"refused": "the worker was started for other code or settings"}).encode() + b"\n"
+            )
             return
         os.dup2(fds[0], 1)
         os.dup2(fds[1], 2)
