@@ -262,6 +262,11 @@ def remove(directory, name):
         os.unlink(name, dir_fd=directory)
 
 
+def remove_tree(directory, name):
+    with contextlib.suppress(FileNotFoundError):
+        shutil.rmtree(name, dir_fd=directory)
+
+
 def take_lock(directory, name):
     """Hold the lock file ``name`` exclusively. A worker that exits removes its
     lock file while holding it: whoever waited on the removed file takes the
@@ -302,8 +307,10 @@ def sweep(directory):
             record = json.loads(os.pread(lock, 65536, 0) or b"{}")
             ended = "owner" in record and start_ticks(record["owner"]) != record["owner_started"]
             if ended and same_file(directory, name, lock):
+                stem = name.removesuffix(".lock")
+                remove_tree(directory, f"{stem}.tmp")
                 for leftover in (".sock", ".log", ".lock"):
-                    remove(directory, name.removesuffix(".lock") + leftover)
+                    remove(directory, stem + leftover)
         except (OSError, ValueError, KeyError, TypeError):
             pass
         finally:
@@ -474,6 +481,7 @@ def start_worker(directory, stem, ident):
             failed = f"the worker did not start: {last_line(directory, f'{stem}.log')}"
             os.pwrite(lock, json.dumps({**record, "failed": failed}).encode(), 0)
             remove(directory, f"{stem}.log")
+            remove_tree(directory, f"{stem}.tmp")
             raise WorkerUnavailable(failed)
         connection = connect(directory, f"{stem}.sock")
         if connection is None:
@@ -705,6 +713,11 @@ def serve():
     ident, directory = message["identity"], message["directory"]
     if identity(ident["owner"]) != ident:
         sys.exit("actzoo worker: started with other code or settings than the job's")
+    # The worker's own temporary files (autograph's, from warm-ups) go with
+    # its other files, not into the TMPDIR of the job that started it.
+    remove_tree(directory, f"{stem}.tmp")
+    os.mkdir(f"{stem}.tmp", 0o700, dir_fd=directory)
+    tempfile.tempdir = in_directory(directory, f"{stem}.tmp")
     for name in WARM_MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "warm_up"):
@@ -740,13 +753,14 @@ def serve():
 
 
 def leave(directory, stem):
-    """Remove this worker's lock and log. Under the lock: a job starting the
-    next worker for the key holds it until that worker listens, and jobs
-    waiting for it move on to a new lock file (take_lock)."""
+    """Remove this worker's lock, log and temporary files. Under the lock: a
+    job starting the next worker for the key holds it until that worker
+    listens, and jobs waiting for it move on to a new lock file (take_lock)."""
     lock = take_lock(directory, f"{stem}.lock")
     try:
         if same_file(directory, f"{stem}.log", 2):  # not the next worker's
             remove(directory, f"{stem}.log")
+            remove_tree(directory, f"{stem}.tmp")
         remove(directory, f"{stem}.lock")
     finally:
         os.close(lock)
