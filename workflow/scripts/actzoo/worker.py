@@ -275,13 +275,11 @@ def take_lock(directory, name):
         lock = open_in(directory, name, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if os.stat(name, dir_fd=directory, follow_symlinks=False).st_ino == os.fstat(lock).st_ino:
-                return lock
-        except FileNotFoundError:
-            pass
         except BaseException:
             os.close(lock)
             raise
+        if same_file(directory, name, lock):
+            return lock
         os.close(lock)
 
 
