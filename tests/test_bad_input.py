@@ -291,6 +291,85 @@ CASES = [
         "datasets.table.path",
         "leave 1 row(s) of class 3 in the validation split",
     ),
+    # the test split (issue 20): bad fractions, and splits or classes left too small
+    case(
+        "test-fraction-zero",
+        tiny(**{"datasets.circles.test_fraction": 0}),
+        "datasets.circles.test_fraction",
+        "less than or equal to the minimum of 0",
+    ),
+    case(
+        "test-fraction-one",
+        tiny(**{"datasets.circles.test_fraction": 1}),
+        "datasets.circles.test_fraction",
+        "greater than or equal to the maximum of 1",
+    ),
+    case(
+        "test-fraction-as-string",
+        tiny(**{"datasets.circles.test_fraction": "0.2"}),
+        "datasets.circles.test_fraction",
+        "is not of type 'number'",
+    ),
+    case(
+        "fractions-add-up-to-one",
+        tiny(**{"datasets.circles.test_fraction": 0.7}),
+        "datasets.circles.test_fraction",
+        "validation_fraction 0.3 and test_fraction 0.7 add up to 1, leaving no training rows; expected "
+        "validation_fraction + test_fraction < 1",
+    ),
+    case(
+        "fractions-above-one-on-real-data",
+        tiny(datasets={"iris": {"generator": "iris", "test_fraction": 0.8}}),
+        "datasets.iris.test_fraction",
+        "add up to 1.1, leaving no training rows",
+    ),
+    case(
+        "test-split-too-small",
+        tiny(**{"datasets.circles.test_fraction": 0.05}),
+        "datasets.circles.test_fraction",
+        "120 rows with validation_fraction 0.3 and test_fraction 0.05 leave 78 training, 36 validation and 6 test "
+        "rows; expected at least 10 rows in each split",
+    ),
+    case(
+        "test-split-leaves-training-too-small",
+        tiny(**{"datasets.circles.test_fraction": 0.65}),
+        "datasets.circles.test_fraction",
+        "leave 6 training, 36 validation and 78 test rows",
+    ),
+    case(
+        "test-split-fewer-rows-than-classes",
+        tiny(datasets={"wine": {"generator": "wine", "test_fraction": 0.01}}),
+        "datasets.wine.test_fraction",
+        "178 rows cannot be split with validation_fraction 0.3 and test_fraction 0.01 (The test_size = 2 should be "
+        "greater or equal to the number of classes = 3)",
+    ),
+    case(
+        "test-split-leaves-a-real-class-short",
+        tiny(datasets={"iris": {"generator": "iris", "test_fraction": 0.03}}),
+        "datasets.iris.test_fraction",
+        "leave 1 row(s) of class 2 in the test split",
+    ),
+    case(
+        "test-split-leaves-a-csv-class-short",
+        classes_csv("multiclass.csv", **{"datasets.table.test_fraction": 0.05}),
+        "datasets.table.test_fraction",
+        "data.csv: 60 rows with validation_fraction 0.3 and test_fraction 0.05 leave 1 row(s) of class 3 in the "
+        "test split",
+    ),
+    case(
+        "csv-class-too-rare-for-three-splits",
+        classes_csv(
+            "five_of_a_class.csv", **{"datasets.table.validation_fraction": 0.4, "datasets.table.test_fraction": 0.2}
+        ),
+        "datasets.table.test_fraction",
+        "data.csv: class 2 has 5 rows; a stratified split needs at least 6 (2 in each split)",
+    ),
+    case(
+        "csv-too-small-without-a-test-split-too",
+        csv("too_few_rows.csv", **{"datasets.table.test_fraction": 0.2}),
+        "datasets.table.path",
+        "data.csv: 8 rows",
+    ),
     # model
     case("hidden-units-empty", tiny(**{"model.hidden_units": []}), "model.hidden_units", "should be non-empty"),
     case(
@@ -349,7 +428,7 @@ def test_rejected_with_one_line_naming_the_key(workdir, config, files, key, phra
     message = config_error(place(workdir, config, files))
     assert message.startswith(f"{key}:"), f"the message starts with the key: {message}"
     assert phrase in message, message
-    if key.startswith("datasets.table.path"):
+    if key.startswith(("datasets.table.path", "datasets.table.test_fraction")):
         assert "data.csv" in message, "a CSV problem names the file"
 
 
@@ -369,6 +448,24 @@ VALID_CASES = [
         tiny(datasets={name: {"generator": name} for name in ("iris", "wine", "breast_cancer", "digits", "blobs")}),
         {},
         id="real-and-multiclass-data-sets",
+    ),
+    # Every kind of data set with a test split: generated, real, a user's classes.
+    pytest.param(
+        {
+            **tiny(),
+            "datasets": {
+                **{name: {"generator": name, "test_fraction": 0.2} for name in ("circles", "sensors", "iris", "wine")},
+                "table": {
+                    "generator": "csv",
+                    "path": "data.csv",
+                    "features": ["x1", "x2"],
+                    "labels": ["species"],
+                    "test_fraction": 0.2,
+                },
+            },
+        },
+        {"data.csv": "multiclass.csv"},
+        id="test-splits",
     ),
 ]
 
@@ -453,6 +550,7 @@ CLI_CASES = [
     "custom-module-fails-on-import",
     "csv-labels-not-0-1",
     "n-samples-too-small-for-split",
+    "test-split-leaves-a-csv-class-short",
 ]
 
 

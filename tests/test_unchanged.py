@@ -68,12 +68,13 @@ def datasets_digest():
     }
     check_config(config)
     digest = hashlib.sha256()
-    for name, spec in config["datasets"].items():
+    for spec in config["datasets"].values():
         spec = {k: v for k, v in spec.items() if k != "model"}  # as generator_params gives it
         printable = {k: (Path(v).name if k == "path" else v) for k, v in spec.items()}
         digest.update(json.dumps(printable, sort_keys=True).encode())
         params = {k: v for k, v in spec.items() if k not in ("generator", "validation_fraction", "random_state")}
-        array_digest(make_dataset(spec["generator"], spec["validation_fraction"], spec["random_state"], **params), digest)
+        data = make_dataset(spec["generator"], spec["validation_fraction"], spec["random_state"], **params)
+        array_digest(data, digest)
     return digest.hexdigest()
 
 
