@@ -95,7 +95,7 @@ CASES = [
         "model-variant-unknown-key",
         tiny(models={"deep": {"layers": 3}}),
         "models.deep.layers",
-        "unknown key; expected one of ['hidden_units', 'training']",
+        "unknown key; expected one of ['hidden_units', 'initializer', 'training']",
     ),
     case(
         "model-variant-execution-key",
@@ -384,6 +384,25 @@ CASES = [
         "datasets.sensors.model.hidden_units[0]",
         "less than the minimum of 1",
     ),
+    # initializers (issue 20, item 5): checked without importing TensorFlow
+    case(
+        "initializer-unknown",
+        tiny(**{"model.initializer": "he_normall"}),
+        "model.initializer",
+        "'he_normall' is not one of ['matched', 'glorot_normal'",
+    ),
+    case(
+        "initializer-not-a-name",
+        tiny(**{"datasets.circles.model": {"initializer": {"class_name": "HeNormal"}}}),
+        "datasets.circles.model.initializer",
+        "is not one of ['matched'",
+    ),
+    case(
+        "variant-initializer-unknown",
+        tiny(models={"he": {"initializer": "He"}}),
+        "models.he.initializer",
+        "'He' is not one of",
+    ),
     # unknown keys: a typo must not be silently ignored
     case("typo-training-epoch", tiny(**{"training.epoch": 5}), "training.epoch", "unknown key; expected one of"),
     case("typo-top-level-seed", tiny(seed=1), "seed", "unknown key; expected one of ['seeds'"),
@@ -448,6 +467,15 @@ VALID_CASES = [
         tiny(datasets={name: {"generator": name} for name in ("iris", "wine", "breast_cancer", "digits", "blobs")}),
         {},
         id="real-and-multiclass-data-sets",
+    ),
+    # Initializers: global, per data set, per variant.
+    pytest.param(
+        {
+            **tiny(**{"model.initializer": "matched", "datasets.circles.model": {"initializer": "he_uniform"}}),
+            "models": {"orthogonal": {"initializer": "orthogonal"}, "plain": {"hidden_units": [4]}},
+        },
+        {},
+        id="initializers",
     ),
     # Every kind of data set with a test split: generated, real, a user's classes.
     pytest.param(

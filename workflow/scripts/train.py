@@ -22,5 +22,6 @@ call(
         checkpoint_dir=params.checkpoint_dir,
         code=params.code,
         threads=snakemake.threads,
+        evaluate_test=params.evaluate_test,
     ),
 )
