@@ -365,6 +365,12 @@ CASES = [
         "data.csv: class 2 has 5 rows; a stratified split needs at least 6 (2 in each split)",
     ),
     case(
+        "test-split-on-some-data-sets-only",
+        tiny(**{"datasets.sensors.test_fraction": 0.2}),
+        "datasets.circles.test_fraction",
+        "missing, while 'sensors' has one; expected a test_fraction for every data set or for none",
+    ),
+    case(
         "csv-too-small-without-a-test-split-too",
         csv("too_few_rows.csv", **{"datasets.table.test_fraction": 0.2}),
         "datasets.table.path",

@@ -91,7 +91,21 @@ def check_config(config, search_dir=None):
         raise ConfigError(str(error)) from None
     for name, spec in config["datasets"].items():
         check_dataset(name, spec)
+    check_test_splits(config["datasets"])
     return activations
+
+
+def check_test_splits(datasets):
+    """Every data set has a test_fraction, or none: the statistics rank all
+    data sets on one split (actzoo.stats.ranked_metric), and the overall
+    ranks compare their scores across data sets."""
+    split = [name for name, spec in datasets.items() if "test_fraction" in spec]
+    if split and len(split) < len(datasets):
+        lacking = next(name for name in datasets if name not in split)
+        raise ConfigError(
+            f"datasets.{lacking}.test_fraction: missing, while {split[0]!r} has one; expected a test_fraction for "
+            "every data set or for none (the statistics rank all data sets on the same split)"
+        )
 
 
 def validate(config):
