@@ -92,3 +92,34 @@ def test_runs_csv_has_test_columns_only_with_test_scores():
     assert "test_loss" not in runs_table([run]).columns
     columns = list(runs_table([{**run, "test_loss": 0.4, "test_accuracy": 0.9}]).columns)
     assert columns[columns.index("val_accuracy") + 1 :][:2] == ["test_loss", "test_accuracy"]
+
+
+def test_a_run_with_a_test_split_reports_and_ranks_on_it(tmp_path):
+    """End to end: every data set with a test_fraction; the npz holds the
+    test rows, metrics.json and runs.csv the test scores, and the summary,
+    comparisons and overall answer rank on test_loss."""
+    import copy
+
+    import pandas as pd
+
+    from conftest import TINY_CONFIG, copy_workflow, snakemake
+
+    config = copy.deepcopy(TINY_CONFIG)
+    config["seeds"] = [1, 2]
+    config["training"]["epochs"] = 3
+    for spec in config["datasets"].values():
+        spec["test_fraction"] = 0.2
+    directory = copy_workflow(tmp_path / "run", config)
+    snakemake(directory)
+    results = directory / "results"
+    with np.load(results / "datasets" / "circles.npz") as npz:
+        assert [len(npz[k]) for k in ("y_train", "y_val", "y_test")] == [60, 36, 24]
+    metrics = json.loads((results / "runs" / "circles" / "relu" / "seed1" / "metrics.json").read_text())
+    assert {"test_loss", "test_accuracy"} <= set(metrics)
+    runs = pd.read_csv(results / "runs.csv")
+    assert runs[["test_loss", "test_accuracy"]].notna().all().all()
+    summary = pd.read_csv(results / "summary.csv")
+    assert summary["test_loss_mean"].notna().all()
+    assert set(pd.read_csv(results / "comparisons.csv")["metric"]) == {"test_loss"}
+    assert "test_loss (95% CI)" in (results / "summary.md").read_text()
+    assert "by mean final test_loss" in (results / "overall.md").read_text()
