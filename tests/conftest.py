@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +63,17 @@ def planned_jobs(directory, *args):
     counts = harness.job_stats(output)
     counts.pop("total", None)
     return counts
+
+
+def adjacent_test_pair(labels, test_rows):
+    """Two adjacent row indices (i, i + 1), both test rows, of different
+    classes: swapping their labels changes the test labels only (see
+    actzoo.datasets.split_indices). ``labels`` is one label per row."""
+    labels, test = np.asarray(labels).ravel(), set(np.asarray(test_rows).tolist())
+    for i in sorted(test):
+        if i + 1 in test and labels[i] != labels[i + 1]:
+            return i, i + 1
+    raise ValueError("no two adjacent test rows of different classes")
 
 
 @pytest.fixture(scope="session")

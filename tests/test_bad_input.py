@@ -101,7 +101,7 @@ CASES = [
         "model-variant-unknown-key",
         tiny(models={"deep": {"layers": 3}}),
         "models.deep.layers",
-        "unknown key; expected one of ['hidden_units', 'training']",
+        "unknown key; expected one of ['hidden_units', 'initializer', 'training']",
     ),
     case(
         "model-variant-execution-key",
@@ -297,6 +297,91 @@ CASES = [
         "datasets.table.path",
         "leave 1 row(s) of class 3 in the validation split",
     ),
+    # the test split (issue 20): bad fractions, and splits or classes left too small
+    case(
+        "test-fraction-zero",
+        tiny(**{"datasets.circles.test_fraction": 0}),
+        "datasets.circles.test_fraction",
+        "less than or equal to the minimum of 0",
+    ),
+    case(
+        "test-fraction-one",
+        tiny(**{"datasets.circles.test_fraction": 1}),
+        "datasets.circles.test_fraction",
+        "greater than or equal to the maximum of 1",
+    ),
+    case(
+        "test-fraction-as-string",
+        tiny(**{"datasets.circles.test_fraction": "0.2"}),
+        "datasets.circles.test_fraction",
+        "is not of type 'number'",
+    ),
+    case(
+        "fractions-add-up-to-one",
+        tiny(**{"datasets.circles.test_fraction": 0.7}),
+        "datasets.circles.test_fraction",
+        "validation_fraction 0.3 and test_fraction 0.7 add up to 1, leaving no training rows; expected "
+        "validation_fraction + test_fraction < 1",
+    ),
+    case(
+        "fractions-above-one-on-real-data",
+        tiny(datasets={"iris": {"generator": "iris", "test_fraction": 0.8}}),
+        "datasets.iris.test_fraction",
+        "add up to 1.1, leaving no training rows",
+    ),
+    case(
+        "test-split-too-small",
+        tiny(**{"datasets.circles.test_fraction": 0.05}),
+        "datasets.circles.test_fraction",
+        "120 rows with validation_fraction 0.3 and test_fraction 0.05 leave 78 training, 36 validation and 6 test "
+        "rows; expected at least 10 rows in each split",
+    ),
+    case(
+        "test-split-leaves-training-too-small",
+        tiny(**{"datasets.circles.test_fraction": 0.65}),
+        "datasets.circles.test_fraction",
+        "leave 6 training, 36 validation and 78 test rows",
+    ),
+    case(
+        "test-split-fewer-rows-than-classes",
+        tiny(datasets={"wine": {"generator": "wine", "test_fraction": 0.01}}),
+        "datasets.wine.test_fraction",
+        "178 rows cannot be split with validation_fraction 0.3 and test_fraction 0.01 (The test_size = 2 should be "
+        "greater or equal to the number of classes = 3)",
+    ),
+    case(
+        "test-split-leaves-a-real-class-short",
+        tiny(datasets={"iris": {"generator": "iris", "test_fraction": 0.03}}),
+        "datasets.iris.test_fraction",
+        "leave 1 row(s) of class 2 in the test split",
+    ),
+    case(
+        "test-split-leaves-a-csv-class-short",
+        classes_csv("multiclass.csv", **{"datasets.table.test_fraction": 0.05}),
+        "datasets.table.test_fraction",
+        "data.csv: 60 rows with validation_fraction 0.3 and test_fraction 0.05 leave 1 row(s) of class 3 in the "
+        "test split",
+    ),
+    case(
+        "csv-class-too-rare-for-three-splits",
+        classes_csv(
+            "five_of_a_class.csv", **{"datasets.table.validation_fraction": 0.4, "datasets.table.test_fraction": 0.2}
+        ),
+        "datasets.table.test_fraction",
+        "data.csv: class 2 has 5 rows; a stratified split needs at least 6 (2 in each split)",
+    ),
+    case(
+        "test-split-on-some-data-sets-only",
+        tiny(**{"datasets.sensors.test_fraction": 0.2}),
+        "datasets.circles.test_fraction",
+        "missing, while 'sensors' has one; expected a test_fraction for every data set or for none",
+    ),
+    case(
+        "csv-too-small-without-a-test-split-too",
+        csv("too_few_rows.csv", **{"datasets.table.test_fraction": 0.2}),
+        "datasets.table.path",
+        "data.csv: 8 rows",
+    ),
     # model
     case("hidden-units-empty", tiny(**{"model.hidden_units": []}), "model.hidden_units", "should be non-empty"),
     case(
@@ -310,6 +395,25 @@ CASES = [
         tiny(**{"datasets.sensors.model.hidden_units": [0]}),
         "datasets.sensors.model.hidden_units[0]",
         "less than the minimum of 1",
+    ),
+    # initializers (issue 20, item 5): checked without importing TensorFlow
+    case(
+        "initializer-unknown",
+        tiny(**{"model.initializer": "he_normall"}),
+        "model.initializer",
+        "'he_normall' is not one of ['matched', 'glorot_normal'",
+    ),
+    case(
+        "initializer-not-a-name",
+        tiny(**{"datasets.circles.model": {"initializer": {"class_name": "HeNormal"}}}),
+        "datasets.circles.model.initializer",
+        "is not one of ['matched'",
+    ),
+    case(
+        "variant-initializer-unknown",
+        tiny(models={"he": {"initializer": "He"}}),
+        "models.he.initializer",
+        "'He' is not one of",
     ),
     # unknown keys: a typo must not be silently ignored
     case("typo-training-epoch", tiny(**{"training.epoch": 5}), "training.epoch", "unknown key; expected one of"),
@@ -383,7 +487,7 @@ def test_rejected_with_one_line_naming_the_key(workdir, config, files, key, phra
     message = config_error(place(workdir, config, files))
     assert message.startswith(f"{key}:"), f"the message starts with the key: {message}"
     assert phrase in message, message
-    if key.startswith("datasets.table.path"):
+    if key.startswith(("datasets.table.path", "datasets.table.test_fraction")):
         assert "data.csv" in message, "a CSV problem names the file"
 
 
@@ -404,6 +508,33 @@ VALID_CASES = [
         tiny(datasets={name: {"generator": name} for name in ("iris", "wine", "breast_cancer", "digits", "blobs")}),
         {},
         id="real-and-multiclass-data-sets",
+    ),
+    # Initializers: global, per data set, per variant.
+    pytest.param(
+        {
+            **tiny(**{"model.initializer": "matched", "datasets.circles.model": {"initializer": "he_uniform"}}),
+            "models": {"orthogonal": {"initializer": "orthogonal"}, "plain": {"hidden_units": [4]}},
+        },
+        {},
+        id="initializers",
+    ),
+    # Every kind of data set with a test split: generated, real, a user's classes.
+    pytest.param(
+        {
+            **tiny(),
+            "datasets": {
+                **{name: {"generator": name, "test_fraction": 0.2} for name in ("circles", "sensors", "iris", "wine")},
+                "table": {
+                    "generator": "csv",
+                    "path": "data.csv",
+                    "features": ["x1", "x2"],
+                    "labels": ["species"],
+                    "test_fraction": 0.2,
+                },
+            },
+        },
+        {"data.csv": "multiclass.csv"},
+        id="test-splits",
     ),
 ]
 
@@ -489,6 +620,7 @@ CLI_CASES = [
     "csv-labels-not-0-1",
     "n-samples-too-small-for-split",
     "tuning-seeds-overlap",
+    "test-split-leaves-a-csv-class-short",
 ]
 
 

@@ -4,13 +4,18 @@ from sklearn.datasets import make_circles
 
 from actzoo.datasets import (
     BUNDLED_CLASS_SIZES,
+    MIN_ROWS_PER_CLASS,
     DatasetError,
     boundary_grid,
+    check_bundled_split,
+    check_split,
     generate,
     make_dataset,
     read_checked_csv,
+    split_indices,
     task_of,
 )
+from conftest import adjacent_test_pair
 
 
 def test_circles_is_the_lessons_make_circles():
@@ -139,6 +144,142 @@ def test_standardisation_is_fitted_on_the_training_rows_only(tmp_path):
     for key in ("feature_mean", "feature_scale", "X_train", "y_train", "y_val"):
         np.testing.assert_array_equal(extreme[key], scaled[key], err_msg=key)
     assert np.abs(extreme["X_val"]).max() > 100, "the extreme rows are in the validation split"
+
+
+# -- the test split (issue 20) ---------------------------------------------------------
+
+CIRCLES = {"n_samples": 200, "factor": 0.2, "noise": 0.1}
+
+
+def test_without_a_test_split_the_split_is_train_test_split_as_before():
+    """No test_fraction: no test arrays, and exactly the rows a plain
+    train_test_split with the fractional size gave before the test split."""
+    from sklearn.model_selection import train_test_split
+
+    data = make_dataset("circles", 0.3, 4, **CIRCLES)
+    assert set(data) == {"X_train", "y_train", "X_val", "y_val", "task", "classes"}
+    X, y, *_ = generate("circles", random_state=4, **CIRCLES)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=4, stratify=y[:, 0])
+    for key, expected in {"X_train": X_train, "X_val": X_val, "y_train": y_train, "y_val": y_val}.items():
+        assert data[key].tobytes() == expected.tobytes(), key
+
+
+def test_fractions_are_of_the_whole_data_set_and_round_up():
+    """200 rows, validation 0.3, test 0.15: ceil(60) validation, ceil(30)
+    test, the rest (110) training; 0.255 of 200 is 51 rows (ceil 51.0)."""
+    data = make_dataset("circles", 0.3, 0, test_fraction=0.15, **CIRCLES)
+    assert [len(data[k]) for k in ("y_train", "y_val", "y_test")] == [110, 60, 30]
+    data = make_dataset("circles", 0.255, 0, test_fraction=0.101, **CIRCLES)
+    assert [len(data[k]) for k in ("y_train", "y_val", "y_test")] == [200 - 51 - 21, 51, 21]
+
+
+def test_the_three_splits_partition_the_rows():
+    X, y, *_ = generate("circles", random_state=0, **CIRCLES)
+    rows = split_indices(y, 0.3, 0, stratify=True, test_fraction=0.2)
+    every = np.concatenate([rows["train"], rows["val"], rows["test"]])
+    assert sorted(every.tolist()) == list(range(200)), "each row in exactly one split"
+    data = make_dataset("circles", 0.3, 0, test_fraction=0.2, **CIRCLES)
+    for key, part in (("train", "X_train"), ("val", "X_val"), ("test", "X_test")):
+        assert data[part].tobytes() == X[rows[key]].tobytes(), "split_indices names the data set's rows, in order"
+
+
+@pytest.mark.parametrize("generator, params", [("circles", CIRCLES), ("iris", {}), ("wine", {}), ("digits", {})])
+def test_all_three_splits_are_stratified(generator, params):
+    data = make_dataset(generator, 0.3, 0, test_fraction=0.2, **params)
+    y = np.concatenate([data["y_train"], data["y_val"], data["y_test"]])[:, 0]
+    for part in ("y_train", "y_val", "y_test"):
+        for value in np.unique(y):
+            share = np.mean(y == value) * len(data[part])
+            assert abs(np.sum(data[part][:, 0] == value) - share) < 2, (part, value, share)
+
+
+def write_table(path, features, labels):
+    rows = [",".join(map(str, [*x, label])) for x, label in zip(features, labels)]
+    path.write_text("a,b,y\n" + "\n".join(rows) + "\n")
+
+
+def test_training_and_validation_rows_do_not_depend_on_the_test_rows(tmp_path):
+    """The leak test's premise (issue 20, item 8), on a CSV data set: swapping
+    the labels of two adjacent test rows of different classes changes the test
+    rows' (features, label) pairs but leaves the training and validation arrays byte-identical; so does
+    making the test rows' features extreme (the scaler is the training rows')."""
+    rng = np.random.default_rng(1)
+    features, labels = rng.normal(size=(90, 2)).round(3), np.arange(90) % 3
+    path = tmp_path / "d.csv"
+    spec = {"path": str(path), "features": ["a", "b"], "labels": ["y"], "standardize": True, "test_fraction": 0.2}
+    write_table(path, features, labels)
+    before = make_dataset("csv", 0.3, 5, **spec)
+    test_rows = split_indices(labels[:, None], 0.3, 5, stratify=True, test_fraction=0.2)["test"]
+    first, second = adjacent_test_pair(labels, test_rows)
+    swapped = labels.copy()
+    swapped[[first, second]] = labels[[second, first]]
+    extreme = features.copy()
+    extreme[test_rows] *= 1000
+    for changed_features, changed_labels in ((features, swapped), (extreme, labels)):
+        write_table(path, changed_features, changed_labels)
+        after = make_dataset("csv", 0.3, 5, **spec)
+        for key in ("X_train", "y_train", "X_val", "y_val", "feature_mean", "feature_scale"):
+            assert after[key].tobytes() == before[key].tobytes(), key
+    assert not np.array_equal(make_dataset("csv", 0.3, 5, **spec)["X_test"], before["X_test"])
+    write_table(path, features, swapped)
+    after = make_dataset("csv", 0.3, 5, **spec)
+
+    def test_pairs(data):
+        return sorted(map(tuple, np.column_stack([data["X_test"], data["y_test"]]).tolist()))
+
+    # The two rows trade places in the test arrays, so y_test may keep its
+    # bytes; what changes is which features carry which label.
+    assert test_pairs(after) != test_pairs(before)
+
+
+def test_the_test_rows_are_scaled_with_the_training_rows_scaler():
+    raw = make_dataset("wine", 0.3, 0, test_fraction=0.2)
+    scaled = make_dataset("wine", 0.3, 0, standardize=True, test_fraction=0.2)
+    np.testing.assert_allclose(scaled["feature_mean"], raw["X_train"].mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(
+        scaled["X_test"], (raw["X_test"] - scaled["feature_mean"]) / scaled["feature_scale"], rtol=1e-4, atol=1e-5
+    )
+
+
+def class_counts(data, parts, n_classes):
+    return [np.bincount(data[part][:, 0].astype(int), minlength=n_classes).tolist() for part in parts]
+
+
+@pytest.mark.parametrize("name", ["iris", "wine", "breast_cancer"])
+@pytest.mark.parametrize("test_fraction", [0.04, 0.2])
+def test_the_bundled_check_sees_the_jobs_class_counts(name, test_fraction):
+    """A stratified split's rows per class depend on the class sizes and the
+    seed only: labels built from BUNDLED_CLASS_SIZES split like the real data."""
+    sizes = BUNDLED_CLASS_SIZES[name]
+    labels = np.repeat(np.arange(len(sizes)), sizes)[:, None]
+    rows = split_indices(labels, 0.3, 7, stratify=True, test_fraction=test_fraction)
+    expected = {part: np.bincount(labels[rows[part], 0], minlength=len(sizes)).tolist() for part in rows}
+    data = make_dataset(name, 0.3, 7, test_fraction=test_fraction)
+    assert class_counts(data, ("y_train", "y_val", "y_test"), len(sizes)) == list(expected.values())
+    check_bundled_split(name, 0.3, 7, test_fraction)  # all >= 2: passes
+
+
+@pytest.mark.parametrize("test_fraction", [0.03, 0.05, 0.08, 0.1, 0.15])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_csv_check_fails_exactly_when_the_jobs_split_leaves_a_class_short(tmp_path, test_fraction, seed):
+    """check_split replicates the two-stage split: it rejects a fraction if
+    and only if the data set made with it has a split with fewer than
+    MIN_ROWS_PER_CLASS rows of a class, or cannot be made."""
+    path = tmp_path / "d.csv"
+    write_table(path, np.zeros((60, 2)), np.repeat([3, 5, 7], 20))
+    try:
+        spec = {"path": str(path), "features": ["a", "b"], "labels": ["y"], "test_fraction": test_fraction}
+        data = make_dataset("csv", 0.3, seed, **spec)
+        counts = class_counts(data, ("y_train", "y_val", "y_test"), 3)
+    except ValueError as error:  # scikit-learn: fewer test rows than classes
+        counts = str(error)
+    short = isinstance(counts, str) or min(min(c) for c in counts) < MIN_ROWS_PER_CLASS
+    try:
+        check_split(np.repeat([3, 5, 7], 20), 0.3, seed, "multiclass", test_fraction)
+        rejected = False
+    except DatasetError:
+        rejected = True
+    assert rejected == short, counts
 
 
 @pytest.mark.parametrize(

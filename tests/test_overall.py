@@ -169,3 +169,15 @@ def test_the_tiny_run_has_the_overall_answer_or_why_not(tiny_run):
     assert "the Friedman test needs at least 3 data sets; this run has 2: no overall verdict" in text
     for ext in ("png", "svg"):
         assert (results / "figures" / f"critical_difference.{ext}").stat().st_size > 1000
+
+
+def test_with_a_test_split_the_overall_ranks_are_on_test_loss():
+    """A summary with test scores ranks on test_loss_mean, whatever val_loss_mean says."""
+    summary = summary_table(HAND)
+    summary = summary.assign(test_loss_mean=summary["val_loss_mean"], val_loss_mean=1 - summary["val_loss_mean"])
+    result = compare_overall(summary)
+    expected = compare_overall(summary_table(HAND))
+    pd.testing.assert_frame_equal(result["ranks"], expected["ranks"])
+    assert result["metric"] == "test_loss" and expected["metric"] == "val_loss"
+    assert "by mean final test_loss over seeds" in markdown(result) and "on the test split" in markdown(result)
+    assert "by mean final val_loss over seeds" in markdown(expected) and "test split" not in markdown(expected)

@@ -16,6 +16,7 @@ from actzoo.stats import (
     letter_groups,
     markdown,
     paired_test,
+    ranked_metric,
     run_statistics,
     summarize,
     wilcoxon_min_pairs,
@@ -337,3 +338,73 @@ def test_advice_for_an_unseparated_pair_whose_estimate_is_already_met():
     assert text.startswith("tanh vs relu on circles: not separated with 3 seeds, though a difference this size usually")
     assert "about" not in text
     assert "about 5 seeds would separate" in seeds_advice({**row, "seeds_needed": 5}, "circles")
+
+
+# --- ranking on the test split (issue 20) --------------------------------------------
+
+
+def with_test_scores(runs, test_losses):
+    """``runs`` with test_loss (and test_accuracy = 1 - test_loss) per
+    activation, one per seed; diverged runs get NaN as the engine gives them."""
+    test_loss = [test_losses[a][seed - 1] for a, seed in zip(runs["activation"], runs["seed"])]
+    test_loss = np.where(runs["diverged"], np.nan, test_loss)
+    return runs.assign(test_loss=test_loss, test_accuracy=1 - test_loss)
+
+
+# Validation says a < b < c; the test split says the opposite, clearly.
+VAL_ORDER = {"a": [0.10, 0.11, 0.12, 0.10, 0.11, 0.12], "b": [0.20, 0.21, 0.22, 0.20, 0.21, 0.22],
+             "c": [0.30, 0.31, 0.32, 0.30, 0.31, 0.32]}  # fmt: skip
+TEST_ORDER = {"a": [0.50, 0.52, 0.51, 0.53, 0.50, 0.52], "b": [0.30, 0.32, 0.31, 0.33, 0.30, 0.32],
+              "c": [0.10, 0.12, 0.11, 0.13, 0.10, 0.12]}  # fmt: skip
+
+
+def test_with_test_scores_everything_ranks_on_the_test_split():
+    histories, runs = synthetic(VAL_ORDER)
+    assert ranked_metric(runs) == "val_loss"
+    runs = with_test_scores(runs, TEST_ORDER)
+    assert ranked_metric(runs) == "test_loss"
+    summary, comparisons = summarize(histories, runs)
+    assert ranked_metric(summary) == "test_loss"
+    assert list(summary["activation"]) == ["c", "b", "a"] and list(summary["rank"]) == [1, 2, 3]
+    assert list(summary["group"]) == ["a", "b", "c"]
+    for score in ("test_loss", "test_accuracy"):
+        assert {f"{score}_{s}" for s in ("mean", "std", "ci95_low", "ci95_high")} <= set(summary.columns)
+    assert rows(summary).loc["c", "test_loss_mean"] == pytest.approx(np.mean(TEST_ORDER["c"]))
+    assert rows(summary).loc["c", "val_loss_mean"] == pytest.approx(np.mean(VAL_ORDER["c"])), "still reported"
+    assert set(comparisons["metric"]) == {"test_loss"}
+    pair = comparisons.set_index(["activation_a", "activation_b"]).loc[("a", "c")]
+    assert pair["mean_a"] == pytest.approx(np.mean(TEST_ORDER["a"]))
+
+
+def test_without_test_scores_there_are_no_test_columns():
+    summary, comparisons = summarize(*synthetic(VAL_ORDER))
+    assert not [c for c in summary.columns if c.startswith("test_")]
+    assert set(comparisons["metric"]) == {"val_loss"} and list(summary["activation"]) == ["a", "b", "c"]
+
+
+def test_the_markdown_names_the_ranked_metric():
+    histories, runs = synthetic(VAL_ORDER)
+    summary, comparisons = summarize(histories, with_test_scores(runs, TEST_ORDER))
+    text = markdown(summary, 0.9, comparisons)
+    assert "| rank | group | activation | test_loss (95% CI) | test_accuracy | epochs to 90% | diverged |" in text
+    assert f"| 1 | a | c | {np.mean(TEST_ORDER['c']):.3f} [" in text
+    assert "significantly lower final test_loss" in text and "Ranked on the test split" in text
+    plain = markdown(*summarize(histories, runs)[:1], 0.9)
+    assert "val_loss (95% CI) | val_accuracy |" in plain and "test_" not in plain and "test split" not in plain
+
+
+def test_a_diverged_run_has_no_test_score_and_is_counted():
+    histories, runs = synthetic(VAL_ORDER, diverged_at={("c", 2): 3})
+    summary, comparisons = summarize(histories, with_test_scores(runs, TEST_ORDER))
+    c = rows(summary).loc["c"]
+    assert c["n_diverged"] == 1
+    assert c["test_loss_mean"] == pytest.approx(np.mean(np.delete(TEST_ORDER["c"], 1)))
+    assert set(comparisons.loc[comparisons["activation_b"] == "c", "n_pairs"]) == {5}
+
+
+def test_with_one_seed_the_order_of_the_test_means_ranks():
+    """No test computable: the rank is the order of the ranked metric's means."""
+    histories, runs = synthetic({a: losses[:1] for a, losses in VAL_ORDER.items()})
+    summary, _ = summarize(histories, with_test_scores(runs, TEST_ORDER))
+    assert set(summary["rank_basis"]) == {"means only (tests not computed)"}
+    assert rows(summary)["rank"].to_dict() == {"c": 1, "b": 2, "a": 3}

@@ -40,6 +40,9 @@ rule train:
         # Next to the outputs, also under a module's `prefix:`.
         checkpoint_dir=lambda wildcards, output: f"{Path(output.history).parent}/.ckpt",
         code=script_hash("train.py"),
+        # Score the final model on the data set's test split, if it has one
+        # (metrics.json's test_loss, test_accuracy); never used in training.
+        evaluate_test=True,
     script:
         "../scripts/train.py"
 

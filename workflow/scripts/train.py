@@ -23,5 +23,6 @@ call(
         code=params.code,
         threads=snakemake.threads,
         tuned=params.tuned,
+        evaluate_test=params.evaluate_test,
     ),
 )

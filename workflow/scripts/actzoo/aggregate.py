@@ -25,6 +25,8 @@ RUN_COLUMNS = [
     "final_weights_sha256",
     "code_sha256",
 ]
+# Scores on a data set's test split, after val_accuracy, when the runs have them.
+TEST_COLUMNS = ["test_loss", "test_accuracy"]
 
 
 def write_tables(history_paths, metrics_paths, histories, runs, provenance):
@@ -48,6 +50,15 @@ def with_variants(columns, metrics):
     variants (config ``models:``); without variants the tables stay as they were."""
     if any(run.get("model") is not None for run in metrics):
         return [columns[0], "model", *columns[1:]]
+    return list(columns)
+
+
+def with_test(columns, metrics):
+    """``columns`` with TEST_COLUMNS after ``val_accuracy`` if any run was
+    scored on a test split; without one the tables stay as they were."""
+    if any("test_loss" in run for run in metrics):
+        position = columns.index("val_accuracy") + 1
+        return [*columns[:position], *TEST_COLUMNS, *columns[position:]]
     return list(columns)
 
 
@@ -79,7 +90,7 @@ def stack_runs(paths, metrics, columns):
 
 def runs_table(metrics):
     """One row per run; with tuning, ``settings`` names each run's tuned values."""
-    columns = with_variants(RUN_COLUMNS, metrics)
+    columns = with_test(with_variants(RUN_COLUMNS, metrics), metrics)
     table = pd.DataFrame([{column: run.get(column) for column in columns} for run in metrics])
     if any("tuned" in run for run in metrics):
         table["settings"] = [point_name(run.get("tuned", {})) for run in metrics]

@@ -91,8 +91,22 @@ def check_config(config, search_dir=None):
         raise ConfigError(str(error)) from None
     for name, spec in config["datasets"].items():
         check_dataset(name, spec)
+    check_test_splits(config["datasets"])
     check_tuning(config)
     return activations
+
+
+def check_test_splits(datasets):
+    """Every data set has a test_fraction, or none: the statistics rank all
+    data sets on one split (actzoo.stats.ranked_metric), and the overall
+    ranks compare their scores across data sets."""
+    split = [name for name, spec in datasets.items() if "test_fraction" in spec]
+    if split and len(split) < len(datasets):
+        lacking = next(name for name in datasets if name not in split)
+        raise ConfigError(
+            f"datasets.{lacking}.test_fraction: missing, while {split[0]!r} has one; expected a test_fraction for "
+            "every data set or for none (the statistics rank all data sets on the same split)"
+        )
 
 
 def check_tuning(config):
@@ -153,6 +167,7 @@ def check_dataset(name, spec):
     sizes. Fills in the data set's ``task`` (declared, the generator's, or
     detected from a CSV's labels), which decides the output layer and loss."""
     spec.setdefault("task", GENERATORS[spec["generator"]][1])
+    fractions = (spec["validation_fraction"],)
     if spec["generator"] == "csv":
         try:  # its messages start with the file's path
             table = read_checked_csv(spec["path"], spec["features"], spec["labels"], spec.get("task"))
@@ -160,20 +175,28 @@ def check_dataset(name, spec):
             raise ConfigError(f"datasets.{name}.path: {error}") from None
         labels = table[spec["labels"]].to_numpy()
         spec["task"] = csv_task(labels, spec["task"])
-        try:
-            check_split(labels, spec["validation_fraction"], spec["random_state"], spec["task"])
-        except DatasetError as error:
-            raise ConfigError(f"datasets.{name}.path: {spec['path']}: {error}") from None
+        _check_split(name, spec, "path", check_split, labels, *fractions, spec["random_state"], spec["task"])
     elif spec["generator"] in BUNDLED_CLASS_SIZES:
-        try:
-            check_bundled_split(spec["generator"], spec["validation_fraction"])
-        except DatasetError as error:
-            raise ConfigError(f"datasets.{name}.validation_fraction: {error}") from None
+        _check_split(
+            name, spec, "validation_fraction", check_bundled_split, spec["generator"], *fractions, spec["random_state"]
+        )
     else:
+        _check_split(name, spec, "n_samples", check_split_sizes, spec["n_samples"], *fractions)
+
+
+def _check_split(name, spec, key, check, *args):
+    """Run the split-size ``check``: first without a test split, then with
+    the data set's test_fraction, if any. Its DatasetError becomes a
+    ConfigError naming ``key``, or test_fraction when only the test split
+    fails (then that is what to change). A CSV's message starts with its path."""
+    where = f"{spec['path']}: " if spec["generator"] == "csv" else ""
+    test_fraction = spec.get("test_fraction")
+    checks = [(None, key)] + ([(test_fraction, "test_fraction")] if test_fraction is not None else [])
+    for fraction, named in checks:
         try:
-            check_split_sizes(spec["n_samples"], spec["validation_fraction"])
+            check(*args, test_fraction=fraction)
         except DatasetError as error:
-            raise ConfigError(f"datasets.{name}.n_samples: {error}") from None
+            raise ConfigError(f"datasets.{name}.{named}: {where}{error}") from None
 
 
 def _key(path):

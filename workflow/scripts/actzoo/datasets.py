@@ -219,26 +219,75 @@ def generate(generator, task=None, **params):
     return X, y, task, classes
 
 
-def split(X, y, validation_fraction, random_state, stratify=False):
-    """Train and validation rows; ``stratify`` keeps each class's share in
-    both (binary and multiclass data; scikit-learn cannot for multilabel)."""
+def split_sizes(n_samples, validation_fraction, test_fraction=None):
+    """(training, validation, test) row counts of ``n_samples`` rows.
+
+    Both fractions are of the whole data set and round up, as
+    ``train_test_split`` rounds a fractional ``test_size`` (so without a test
+    split the sizes are exactly today's); training gets the rest.
+    """
+    n_test = math.ceil(test_fraction * n_samples) if test_fraction else 0
+    n_val = math.ceil(validation_fraction * n_samples)
+    return n_samples - n_val - n_test, n_val, n_test
+
+
+def split_indices(y, validation_fraction, random_state, stratify=False, test_fraction=None):
+    """The row indices of each split, ``{"train", "val", "test"}``, in the
+    order ``split`` stores the rows (``test`` is empty without a test split).
+
+    With a test split the test rows are drawn first, then the rest is split
+    into training and validation rows; both stages are ``train_test_split``
+    with integer sizes from ``split_sizes`` and the same ``random_state``,
+    stratified on the first label column when ``stratify``. Stage two sees
+    only the rest's labels, so the training and validation rows do not depend
+    on the test rows' labels beyond the class counts; e.g. swapping the labels
+    of two test rows of different classes with adjacent indices keeps every
+    class's list of row positions, hence scikit-learn's draw, and so the
+    training and validation rows. The split depends on the labels, the row
+    count and ``random_state`` only, never on the features.
+    """
     from sklearn.model_selection import train_test_split
 
-    X_train, X_val, y_train, y_val = train_test_split(
-        X, y, test_size=validation_fraction, random_state=random_state, stratify=y[:, 0] if stratify else None
-    )
-    return {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
+    y = np.asarray(y)
+    if y.ndim == 1:
+        y = y[:, None]
+    rows = np.arange(len(y))
+    labels = y[:, 0] if stratify else None
+    _, n_val, n_test = split_sizes(len(y), validation_fraction, test_fraction)
+    test = rows[:0]
+    if n_test:
+        rows, test = train_test_split(rows, test_size=n_test, random_state=random_state, stratify=labels)
+        labels = labels[rows] if stratify else None
+    train, val = train_test_split(rows, test_size=n_val, random_state=random_state, stratify=labels)
+    return {"train": train, "val": val, "test": test}
+
+
+def split(X, y, validation_fraction, random_state, stratify=False, test_fraction=None):
+    """Train and validation rows, and test rows when ``test_fraction`` is
+    given (see ``split_indices``); ``stratify`` keeps each class's share in
+    every split (binary and multiclass data; scikit-learn cannot for
+    multilabel)."""
+    rows = split_indices(y, validation_fraction, random_state, stratify, test_fraction)
+    data = {"X_train": X[rows["train"]], "y_train": y[rows["train"]], "X_val": X[rows["val"]], "y_val": y[rows["val"]]}
+    if test_fraction:
+        data |= {"X_test": X[rows["test"]], "y_test": y[rows["test"]]}
+    return data
+
+
+# The splits' names in messages, in the order of split_indices.
+SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
 
 
 def standardize_features(data):
     """Scale features to mean 0, SD 1 with a scaler fitted on the training
-    rows only (the validation rows must not leak into it); returns the scaler's
-    mean and scale, which the data set stores."""
+    rows only (the validation and test rows must not leak into it); returns
+    the scaler's mean and scale, which the data set stores."""
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(data["X_train"])
-    for key in ("X_train", "X_val"):
-        data[key] = scaler.transform(data[key]).astype(np.float32)
+    for key in ("X_train", "X_val", "X_test"):
+        if key in data:
+            data[key] = scaler.transform(data[key]).astype(np.float32)
     return {"feature_mean": scaler.mean_.astype(np.float32), "feature_scale": scaler.scale_.astype(np.float32)}
 
 
@@ -246,24 +295,60 @@ MIN_ROWS_PER_CLASS = 2
 MIN_ROWS_PER_SPLIT = 10
 
 
-def check_split_sizes(n_samples, validation_fraction):
-    """Raise DatasetError unless both splits get MIN_ROWS_PER_SPLIT rows.
+def _fractions(validation_fraction, test_fraction):
+    """The fractions as messages name them."""
+    text = f"validation_fraction {validation_fraction}"
+    return f"{text} and test_fraction {test_fraction}" if test_fraction else text
+
+
+def check_fractions(validation_fraction, test_fraction=None):
+    """Raise DatasetError unless the two fractions leave rows for training."""
+    if test_fraction and validation_fraction + test_fraction >= 1:
+        raise DatasetError(
+            f"{_fractions(validation_fraction, test_fraction)} add up to {validation_fraction + test_fraction:g}, "
+            "leaving no training rows; expected validation_fraction + test_fraction < 1"
+        )
+
+
+def check_split_sizes(n_samples, validation_fraction, test_fraction=None):
+    """Raise DatasetError unless every split gets MIN_ROWS_PER_SPLIT rows.
 
     The cheap check for generated data (balanced by construction), done
     without generating it; a user's CSV gets the exact per-class check_split.
     """
-    n_val = math.ceil(validation_fraction * n_samples)  # as train_test_split rounds
-    n_train = n_samples - n_val
-    if min(n_val, n_train) < MIN_ROWS_PER_SPLIT:
+    check_fractions(validation_fraction, test_fraction)
+    sizes = split_sizes(n_samples, validation_fraction, test_fraction)
+    n_train, n_val, n_test = sizes
+    if min(sizes[: 3 if test_fraction else 2]) < MIN_ROWS_PER_SPLIT:
+        if test_fraction:
+            rows = f"{n_train} training, {n_val} validation and {n_test} test"
+        else:
+            rows = f"{n_train} training and {n_val} validation"
         raise DatasetError(
-            f"{n_samples} rows with validation_fraction {validation_fraction} leave {n_train} training and "
-            f"{n_val} validation rows; expected at least {MIN_ROWS_PER_SPLIT} rows in each split (use more rows)"
+            f"{n_samples} rows with {_fractions(validation_fraction, test_fraction)} leave {rows} rows; "
+            f"expected at least {MIN_ROWS_PER_SPLIT} rows in each split (use more rows)"
         )
 
 
-def check_bundled_split(name, validation_fraction):
+def check_bundled_split(name, validation_fraction, random_state=0, test_fraction=None):
     """Raise DatasetError unless a stratified split of real data set ``name``
-    surely leaves MIN_ROWS_PER_CLASS rows of each class in each split."""
+    surely leaves MIN_ROWS_PER_CLASS rows of each class in each split.
+
+    Without a test split, a bound from the class sizes (no scikit-learn
+    import at start-up). With one, the exact check: a stratified split's rows
+    per class depend only on the class sizes and ``random_state``, so
+    ``check_split`` of labels with BUNDLED_CLASS_SIZES gives the job's counts
+    without loading the data.
+    """
+    if test_fraction:
+        check_fractions(validation_fraction, test_fraction)
+        sizes = BUNDLED_CLASS_SIZES[name]
+        labels = np.repeat(np.arange(len(sizes)), sizes)
+        try:
+            check_split(labels, validation_fraction, random_state, "multiclass", test_fraction)
+        except DatasetError as error:
+            raise DatasetError(f"{name} (classes of {', '.join(map(str, sizes))} rows): {error}") from None
+        return
     smallest = min(BUNDLED_CLASS_SIZES[name])
     rows = min(math.floor(validation_fraction * smallest), math.floor((1 - validation_fraction) * smallest))
     if rows < MIN_ROWS_PER_CLASS:
@@ -273,59 +358,58 @@ def check_bundled_split(name, validation_fraction):
         )
 
 
-def check_split(y, validation_fraction, random_state, task):
-    """Raise DatasetError unless both splits hold >= 2 rows of each class of each label.
+def check_split(y, validation_fraction, random_state, task, test_fraction=None):
+    """Raise DatasetError unless every split holds >= 2 rows of each class of each label.
 
-    ``split`` draws its permutation from the row count, ``random_state`` and
-    (stratified) the labels alone, so splitting the labels here gives exactly
-    the split of the job.
+    ``split_indices`` is the job's split: it depends on the labels, the row
+    count and ``random_state`` alone, so splitting the labels here gives
+    exactly the split of the job, both stages of it with a test split.
     """
-    from sklearn.model_selection import train_test_split
-
+    check_fractions(validation_fraction, test_fraction)
     y = np.asarray(y)
     if y.ndim == 1:
         y = y[:, None]
-    stratify = y[:, 0] if task != "multilabel" else None
-    if stratify is not None:
-        values, counts = np.unique(stratify, return_counts=True)
-        if counts.min() < 2 * MIN_ROWS_PER_CLASS:
+    stratify = task != "multilabel"
+    n_splits = 3 if test_fraction else 2
+    if stratify:
+        values, counts = np.unique(y[:, 0], return_counts=True)
+        if counts.min() < n_splits * MIN_ROWS_PER_CLASS:
             rows = counts.min()
             raise DatasetError(
-                f"class {values[counts.argmin()]:g} has {rows} row{'s' if rows > 1 else ''}; a stratified split needs "
-                f"at least {2 * MIN_ROWS_PER_CLASS} ({MIN_ROWS_PER_CLASS} in each split)"
+                f"class {values[counts.argmin()]:g} has {rows} row{'s' if rows > 1 else ''}; a stratified split "
+                f"needs at least {n_splits * MIN_ROWS_PER_CLASS} ({MIN_ROWS_PER_CLASS} in each split)"
             )
     try:
-        parts = train_test_split(
-            np.arange(len(y)), test_size=validation_fraction, random_state=random_state, stratify=stratify
-        )
+        parts = split_indices(y, validation_fraction, random_state, stratify, test_fraction)
     except ValueError as error:
         raise DatasetError(
-            f"{len(y)} rows cannot be split with validation_fraction {validation_fraction} "
-            f"({' '.join(str(error).split())}); use more rows or another validation_fraction"
+            f"{len(y)} rows cannot be split with {_fractions(validation_fraction, test_fraction)} "
+            f"({' '.join(str(error).split())}); use more rows or other fractions"
         ) from None
     values = {label: np.unique(y[:, label]) for label in range(y.shape[1])}
-    for part, rows in zip(("training", "validation"), parts):
+    for part, rows in list(parts.items())[:n_splits]:
         for label in range(y.shape[1]):
             for value in values[label] if task == "multiclass" else (0, 1):
                 count = int(np.sum(y[rows, label] == value))
                 if count < MIN_ROWS_PER_CLASS:
                     which = f"label {label} = {value}" if y.shape[1] > 1 else f"class {value:g}"
                     raise DatasetError(
-                        f"{len(y)} rows with validation_fraction {validation_fraction} leave {count} row(s) of "
-                        f"{which} in the {part} split; expected at least {MIN_ROWS_PER_CLASS} of each class in "
-                        "each split (use more rows)"
+                        f"{len(y)} rows with {_fractions(validation_fraction, test_fraction)} leave {count} "
+                        f"row(s) of {which} in the {SPLIT_NAMES[part]} split; expected at least "
+                        f"{MIN_ROWS_PER_CLASS} of each class in each split (use more rows)"
                     )
 
 
-def make_dataset(generator, validation_fraction, random_state, standardize=False, **params):
+def make_dataset(generator, validation_fraction, random_state, standardize=False, test_fraction=None, **params):
     """Generate, split and (``standardize``) scale one data set; ``params``
     are the generator's own. Returns the arrays a training job reads: the
-    splits, ``task``, ``classes`` (see ``generate``) and, when standardised,
-    the training split's ``feature_mean`` and ``feature_scale``."""
+    splits (``X_test``/``y_test`` only with a ``test_fraction``), ``task``,
+    ``classes`` (see ``generate``) and, when standardised, the training
+    split's ``feature_mean`` and ``feature_scale``."""
     if generator != "csv":
         params["random_state"] = random_state
     X, y, task, classes = generate(generator, **params)
-    data = split(X, y, validation_fraction, random_state, stratify=task != "multilabel")
+    data = split(X, y, validation_fraction, random_state, stratify=task != "multilabel", test_fraction=test_fraction)
     if standardize:
         data |= standardize_features(data)
     return data | {"task": np.array(task), "classes": classes}

@@ -36,10 +36,15 @@ def configure_threads(threads):
     tf.config.experimental.enable_op_determinism()
 
 
-def build(activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate, task="binary"):
-    """Seed, then build the model: every activation starts from the same weights."""
+def build(
+    activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate, task="binary",
+    initializer="glorot_uniform",
+):  # fmt: skip
+    """Seed, then build the model: every activation starts from the same
+    weights, or with another ``initializer`` per activation from the same
+    draw, scaled (see actzoo.initializers)."""
     keras.utils.set_random_seed(seed)
-    model = get_model(activation, n_features, hidden_units, n_outputs, task)
+    model = get_model(activation, n_features, hidden_units, n_outputs, task, kernel_initializer=initializer)
     return model, get_optimizer(optimizer, learning_rate)
 
 
@@ -399,13 +404,16 @@ def train(
     diagnostics=True,
     code="",
     log=print,
+    initializer="glorot_uniform",
 ):
     """Train one seeded model. Returns a dict with the model, history rows,
     diagnostics (epochs 0..n, see CompiledLoop), probability-grid snapshots
     and the facts metrics.json records."""
     task, n_outputs = task_of(data)
     n_features = data["X_train"].shape[1]
-    model, opt = build(activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate, task)
+    model, opt = build(
+        activation, seed, n_features, n_outputs, hidden_units, optimizer, learning_rate, task, initializer
+    )
     initial_sha = weights_sha256(model.weights)
     snapshots = {}
     wanted = {e for e in snapshot_epochs if 0 <= e < epochs}  # the caller grids the final model
@@ -433,7 +441,7 @@ def train(
                 activation=activation, seed=seed, hidden_units=list(hidden_units), epochs=epochs,
                 batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate, shuffle=shuffle,
                 snapshot_epochs=sorted(wanted), checkpoint_every=checkpoint_every, diagnostics=diagnostics,
-                code=code,
+                code=code, initializer=initializer,
             )  # fmt: skip
             # The code hash too: a code edit reruns the job, and the rerun
             # must not resume from weights the old code produced.
@@ -507,6 +515,16 @@ def diagnostics_table(diagnosed):
     table.insert(0, "epoch", np.repeat(np.arange(n_epochs), n_layers))
     table.insert(1, "layer", np.tile(np.arange(1, n_layers + 1), n_epochs))
     return table
+
+
+def evaluate(model, X, y, task):
+    """(loss, accuracy) of ``model`` on the rows ``X``, ``y``, as the compiled
+    loop scores the validation rows: the task's loss (LOSSES) and the mean
+    per-sample accuracy (sample_accuracies)."""
+    p = model(tf.constant(X), training=False)
+    loss = LOSSES[task][0]()(tf.constant(y), p)
+    accuracy = tf.reduce_sum(sample_accuracies(task, tf.constant(y), p)) / tf.cast(tf.shape(X)[0], tf.float32)
+    return float(loss), float(accuracy)
 
 
 def write_json(path, payload):

@@ -32,9 +32,14 @@ class ConfiguredActivation(layers.Layer):
         return {**super().get_config(), "activation": self.activation, "arguments": self.arguments}
 
 
-def get_model(act_function, n_features, hidden_units, n_outputs, task="binary"):
+def get_model(act_function, n_features, hidden_units, n_outputs, task="binary", kernel_initializer="glorot_uniform"):
     """Dense hidden layers with ``act_function``, then one sigmoid per label,
     or for a ``multiclass`` task a softmax over ``n_outputs`` classes.
+
+    ``kernel_initializer`` (a Keras name) draws the hidden kernels; the
+    default is Keras' own. The output layer keeps Keras' default whatever it
+    is: every Keras initializer takes one seed from the global generator when
+    made, so the output kernel's draw stays the same for all of them.
 
     ``act_function`` is a normalised activation spec (see actzoo.activations).
     Plain Keras names go straight into ``Dense`` as in the lesson; the rest get
@@ -44,9 +49,9 @@ def get_model(act_function, n_features, hidden_units, n_outputs, task="binary"):
     model = keras.Sequential([keras.Input((n_features,))])
     for units in hidden_units:
         if plain:
-            model.add(layers.Dense(units, activation=act_function["name"]))
+            model.add(layers.Dense(units, activation=act_function["name"], kernel_initializer=kernel_initializer))
         else:
-            model.add(layers.Dense(units))
+            model.add(layers.Dense(units, kernel_initializer=kernel_initializer))
             model.add(ConfiguredActivation(act_function["name"], act_function["kwargs"]))
     model.add(layers.Dense(n_outputs, activation="softmax" if task == "multiclass" else "sigmoid"))
     return model

@@ -5,7 +5,8 @@ Each task (a data set, or with model variants a (data set, variant): see
 ``actzoo.stats.task_columns``) is a block. An activation's score on a task is
 its mean final validation loss over seeds (lower is better); activations are
 ranked within each task, ties sharing the average rank, and an activation
-without a finished run on a task (NaN mean) ranks last there.
+without a finished run on a task (NaN mean) ranks last there. With a test
+split the score is the mean final test loss instead (``ranked_metric``).
 
 The statistics come from libraries: ``scipy.stats.friedmanchisquare`` (with
 its tie correction), ``scikit_posthocs.posthoc_nemenyi_friedman`` and
@@ -27,7 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from actzoo.stats import letter_groups, task_columns  # noqa: E402
+from actzoo.stats import letter_groups, ranked_metric, task_columns  # noqa: E402
 
 # Deterministic SVG ids and no timestamp, as in actzoo.plots (not imported, so
 # that editing the plot helpers does not rerun this table).
@@ -49,11 +50,11 @@ def task_label(task, sep=" · "):
 
 def rank_matrix(summary):
     """Ranks of the activations (columns, in order of first appearance) within
-    each task (rows): lowest mean val_loss = 1, ties share the average rank,
+    each task (rows): lowest mean ranked_metric (test_loss or val_loss) = 1, ties share the average rank,
     NaN (no finished run) last. Also returns the matrix of scores."""
     keys = task_columns(summary)
     tasks = list(dict.fromkeys(zip(*(summary[k] for k in keys))))
-    scores = summary.set_index(keys + ["activation"])["val_loss_mean"].unstack("activation")
+    scores = summary.set_index(keys + ["activation"])[f"{ranked_metric(summary)}_mean"].unstack("activation")
     scores = scores.reindex(index=pd.MultiIndex.from_tuples(tasks) if len(keys) > 1 else [t[0] for t in tasks])
     scores = scores.reindex(columns=list(dict.fromkeys(summary["activation"])))
     scores.index = [task_label(t) for t in tasks]
@@ -110,6 +111,7 @@ def compare_overall(summary, alpha=0.05):
     result = {
         "alpha": alpha,
         "variants": variants,
+        "metric": ranked_metric(summary),
         "ranks": ranks,
         "scores": scores,
         "mean_ranks": mean_ranks,
@@ -216,8 +218,9 @@ def markdown(result):
         lines.append(f"| {mean:.2f} | {result['groups'][activation] or '-'} | {activation} | {cells} |")
     lines += [
         "",
-        f"Rank within each of the {n_tasks} task(s) by mean final val_loss over seeds (1 = lowest; ties share "
-        "the average rank; an activation with no finished run ranks last). Mean rank: over the tasks.",
+        f"Rank within each of the {n_tasks} task(s) by mean final {result['metric']} over seeds (1 = lowest; "
+        "ties share the average rank; an activation with no finished run ranks last). Mean rank: over the tasks."
+        + (" The scores are on the test split." if result["metric"] == "test_loss" else ""),
         "",
     ]
     if not result["reason"]:

@@ -1,11 +1,12 @@
 """One training job: read a dataset, train, write the run's files."""
 
+import math
 import sys
 import time
 
 import numpy as np
 
-from actzoo import engine
+from actzoo import engine, initializers
 from actzoo.datasets import boundary_grid, explorer_epochs, shades, task_of
 from actzoo.provenance import versions
 
@@ -27,6 +28,7 @@ def train_and_save(
     explorer_frames=None,
     variant=None,
     tuned=None,
+    evaluate_test=False,
 ):
     """Train one (dataset, activation, seed) run and write ``outputs``.
 
@@ -39,12 +41,23 @@ def train_and_save(
     (``epochs``, ``probabilities``: the static figures) and, as 8-bit shades,
     at ``explorer_frames`` evenly spaced epochs from 0 (``explorer_*``);
     for multiclass data each grid has a trailing axis of class probabilities.
+
+    A data set's test rows (``X_test``, ``y_test``) never reach training:
+    they are set aside before it, so the engine, its checkpoint fingerprint
+    and the boundary grid see the same data as without a test split. With
+    ``evaluate_test`` the final model is scored on them once, and metrics.json
+    gets ``test_loss`` and ``test_accuracy`` (defined as val_loss and
+    val_accuracy are); without it, or without test rows, nothing is added.
+    ``model["initializer"]`` (optional) picks the hidden kernels' initializer;
+    metrics.json records the one used (see actzoo.initializers).
     """
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     engine.configure_threads(threads)
     with np.load(data_path) as npz:
         data = {k: npz[k] for k in npz.files}
+    test = {key: data.pop(key) for key in ("X_test", "y_test") if key in data}
     task, n_outputs = task_of(data)
+    initializer = initializers.resolve(model.get("initializer"), activation)
     grid = None
     explorer = []
     if planar:
@@ -69,6 +82,7 @@ def train_and_save(
         diagnostics=training["diagnostics"],
         code=code,
         log=log,
+        initializer=initializer,
     )
     seconds = time.perf_counter() - started
     rows = result["rows"]
@@ -105,6 +119,7 @@ def train_and_save(
         "epochs_requested": training["epochs"],
         "diverged": result["diverged"],
         "diverged_epoch": result["diverged_epoch"],
+        "initializer": initializer,
         "initial_weights_sha256": result["initial_weights_sha256"],
         "final_weights_sha256": result["final_weights_sha256"],
         "resumed_from_epoch": result["resumed_from_epoch"],
@@ -115,6 +130,12 @@ def train_and_save(
         "code_sha256": code,
         **engine.final_metrics(rows),
     }
+    if evaluate_test and test:
+        # A diverged run's weights are not finite: its test scores are NaN, as its val_loss is.
+        scores = (math.nan, math.nan)
+        if not result["diverged"]:
+            scores = engine.evaluate(result["model"], test["X_test"], test["y_test"], task)
+        metrics |= dict(zip(("test_loss", "test_accuracy"), scores))
     engine.write_json(outputs["metrics"], metrics)
     return metrics
 

@@ -1,7 +1,8 @@
 """Seed statistics and paired comparisons between activations (scipy.stats).
 
 Per dataset and activation, across seeds: final val_loss / val_accuracy (mean,
-SD, t-based 95% CI), best epoch, epochs to an accuracy threshold, area under the
+SD, t-based 95% CI), and test_loss / test_accuracy when the data sets have a
+test split, best epoch, epochs to an accuracy threshold, area under the
 validation-loss curve and wall time. Between activations: paired tests over the
 seeds both runs finished, Cohen's d_z and Holm-corrected p-values; the ranking
 derives from those tests only, so activations the tests cannot separate tie.
@@ -9,6 +10,10 @@ derives from those tests only, so activations the tests cannot separate tie.
 Diverged runs (non-finite loss) are never dropped silently: they are counted in
 ``n_diverged`` of both tables, left out of the means and tests (their final
 loss is NaN), and an activation with no finished run ranks last.
+
+Tests and ranks are on ``ranked_metric``: the final test_loss when the runs
+were scored on a test split (no choice has seen those rows), else the final
+val_loss.
 """
 
 import itertools
@@ -184,18 +189,32 @@ def seeds_advice(row, task):
     )
 
 
+def ranked_metric(table):
+    """What the comparisons rank on: ``test_loss`` if ``table`` (runs.csv, or
+    a summary with its ``_mean`` columns) has test scores, else ``val_loss``.
+    A config gives every data set a test split or none (actzoo.config)."""
+    return "test_loss" if {"test_loss", "test_loss_mean"} & set(table.columns) else "val_loss"
+
+
+def accuracy_of(metric):
+    """The accuracy reported beside ``metric``: test_accuracy for test_loss."""
+    return metric.replace("loss", "accuracy")
+
+
 def _final_values(runs, metric):
     """``metric`` with diverged runs set to NaN (their final values are not results)."""
     return runs[metric].where(~runs["diverged"].astype(bool))
 
 
-def compare(runs, metric="val_loss", alpha=0.05):
+def compare(runs, metric=None, alpha=0.05):
     """All pairs of activations per task (see task_columns), on the seeds both
     finished.
 
     ``runs`` holds every run (diverged ones too): the diverged counts of both
     sides are reported, and the pair is tested on the remaining seeds.
+    ``metric`` defaults to ``ranked_metric(runs)``.
     """
+    metric = metric or ranked_metric(runs)
     keys = task_columns(runs)
     columns = keys + [
         "activation_a",
@@ -294,7 +313,8 @@ def letter_groups(activations, separated):
 
 
 def rank_groups(summary, comparisons):
-    """Rank = 1 + the number of activations significantly better (lower val_loss).
+    """Rank = 1 + the number of activations significantly better (lower
+    ``ranked_metric``: test_loss or val_loss).
 
     Activations that no test separates share a rank, and the compact letter
     ``group`` states it exactly: activations sharing a letter are not
@@ -310,7 +330,7 @@ def rank_groups(summary, comparisons):
     for task, table in summary.groupby(keys, sort=False):
         pairs = by_task.get(task, comparisons.iloc[0:0])
         tested = bool(len(pairs)) and bool(pairs["p_holm"].notna().any())
-        means = table.set_index("activation")["val_loss_mean"]
+        means = table.set_index("activation")[f"{ranked_metric(summary)}_mean"]
         finished = means[means.notna()]
         basis = "paired tests, Holm" if tested else "means only (tests not computed)"
         significant = set()
@@ -352,6 +372,8 @@ def summarize(histories, runs, threshold=0.9, alpha=0.05):
     """
     runs = runs.assign(diverged=runs["diverged"].astype(bool))
     keys = task_columns(runs)
+    metric = ranked_metric(runs)
+    scores = ("val_loss", "val_accuracy") + (("test_loss", "test_accuracy") if metric == "test_loss" else ())
     per_run = runs.merge(run_statistics(histories, threshold), on=keys + ["activation", "seed"], how="left")
     rows = []
     for group, table in per_run.groupby(keys + ["activation"], sort=False):
@@ -361,14 +383,14 @@ def summarize(histories, runs, threshold=0.9, alpha=0.05):
             "n_seeds": len(table),
             "n_diverged": int(table["diverged"].sum()),
         }
-        for metric in ("val_loss", "val_accuracy"):
-            values = finite[metric].to_numpy(dtype=float)
+        for score in scores:
+            values = finite[score].to_numpy(dtype=float)
             low, high = confidence_interval(values)
             row |= {
-                f"{metric}_mean": values.mean() if len(values) else np.nan,
-                f"{metric}_std": values.std(ddof=1) if len(values) > 1 else np.nan,
-                f"{metric}_ci95_low": low,
-                f"{metric}_ci95_high": high,
+                f"{score}_mean": values.mean() if len(values) else np.nan,
+                f"{score}_std": values.std(ddof=1) if len(values) > 1 else np.nan,
+                f"{score}_ci95_low": low,
+                f"{score}_ci95_high": high,
             }
         reached = finite["epochs_to_threshold"].dropna()
         row |= {
@@ -381,12 +403,12 @@ def summarize(histories, runs, threshold=0.9, alpha=0.05):
         }
         rows.append(row)
     summary = pd.DataFrame(rows)
-    comparisons = compare(per_run, alpha=alpha)
+    comparisons = compare(per_run, metric, alpha=alpha)
     summary["rank"], summary["group"], summary["rank_basis"] = rank_groups(summary, comparisons)
     tasks = list(zip(*(summary[k] for k in keys)))
     task_order = {task: i for i, task in enumerate(dict.fromkeys(tasks))}
     summary = summary.assign(_order=[task_order[task] for task in tasks])
-    summary = summary.sort_values(["_order", "rank", "val_loss_mean"], kind="stable", na_position="last")
+    summary = summary.sort_values(["_order", "rank", f"{metric}_mean"], kind="stable", na_position="last")
     first = keys + ["activation", "rank", "group", "n_seeds", "n_diverged"]
     summary = summary[first + [c for c in summary.columns if c not in first and c != "_order"]]
     return summary.reset_index(drop=True), comparisons
@@ -399,20 +421,19 @@ def _number(value, fmt=".3f"):
 def markdown(summary, threshold, comparisons=None):
     """A short ranked table per task for the terminal and the README."""
     keys = task_columns(summary)
+    metric = ranked_metric(summary)
+    accuracy = accuracy_of(metric)
     lines = []
     for task, table in summary.groupby(keys, sort=False):
         lines += [
             f"### {' · '.join(map(str, task))}",
             "",
-            f"| rank | group | activation | val_loss (95% CI) | val_accuracy | epochs to {threshold:.0%} | diverged |",
+            f"| rank | group | activation | {metric} (95% CI) | {accuracy} | epochs to {threshold:.0%} | diverged |",
             "|---:|:---:|---|---|---:|---:|---:|",
         ]
         for _, row in table.iterrows():
-            ci = (
-                f" [{row.val_loss_ci95_low:.3f}, {row.val_loss_ci95_high:.3f}]"
-                if np.isfinite(row.val_loss_ci95_low)
-                else ""
-            )
+            low, high = row[f"{metric}_ci95_low"], row[f"{metric}_ci95_high"]
+            ci = f" [{low:.3f}, {high:.3f}]" if np.isfinite(low) else ""
             finished = row.n_seeds - row.n_diverged
             if row.n_reached_threshold == 0:
                 reached = "never"
@@ -421,8 +442,8 @@ def markdown(summary, threshold, comparisons=None):
                 if row.n_reached_threshold < finished:
                     reached += f" ({row.n_reached_threshold}/{finished} runs)"
             lines.append(
-                f"| {row['rank']} | {row.group} | {row.activation} | {_number(row.val_loss_mean)}{ci} | "
-                f"{_number(row.val_accuracy_mean)} | {reached} | {row.n_diverged}/{row.n_seeds} |"
+                f"| {row['rank']} | {row.group} | {row.activation} | {_number(row[f'{metric}_mean'])}{ci} | "
+                f"{_number(row[f'{accuracy}_mean'])} | {reached} | {row.n_diverged}/{row.n_seeds} |"
             )
         if comparisons is not None and len(comparisons):
             same = (comparisons[keys] == pd.Series(dict(zip(keys, task)))).all(axis=1)
@@ -432,20 +453,28 @@ def markdown(summary, threshold, comparisons=None):
             lines += [""] + [f"- {seeds_advice(row, name)}" for _, row in comparisons[same].iterrows()]
         lines.append("")
     lines.append(
-        "Rank = 1 + the number of activations with a significantly lower final val_loss (paired test over "
+        f"Rank = 1 + the number of activations with a significantly lower final {metric} (paired test over "
         "seeds, Holm-corrected); activations sharing a group letter are not significantly different. "
         "With fewer than 2 seeds no test is computed and the rank is the order of the means. "
         "Diverged runs are counted, not averaged. Seeds needed: for 80% power at the Holm-corrected level "
         "alpha / (number of pairs), estimated from the observed d_z (statsmodels), which the seeds at hand "
         "measure only roughly."
+        + (
+            " Ranked on the test split: the final model's loss and accuracy on rows that neither training nor any "
+            "choice of settings saw (epochs to the threshold still count validation accuracy)."
+            if metric == "test_loss"
+            else ""
+        )
     )
     return "\n".join(lines) + "\n"
 
 
-def fixed_vs_tuned(summary, settings, metric="val_loss"):
+def fixed_vs_tuned(summary, settings):
     """Markdown: per data set (and variant), each activation's rank at the
     config's fixed settings beside its rank at its tuned ones, and where the
     order changes. ``settings`` maps (task..., activation) to the chosen values."""
+    metric = ranked_metric(summary)
+    accuracy = accuracy_of(metric)
     keys = [k for k in task_columns(summary) if k != "tuning"]
     lines = ["## Fixed settings against tuned ones", ""]
     for task, table in summary.groupby(keys, sort=False):
@@ -455,15 +484,19 @@ def fixed_vs_tuned(summary, settings, metric="val_loss"):
         lines += [
             f"### {name}",
             "",
-            f"| activation | fixed: rank (group) | fixed: {metric} | tuned: rank (group) | tuned: {metric} | tuned to |",
-            "|---|---:|---:|---:|---:|---|",
+            f"| activation | fixed: rank (group) | {metric} | {accuracy} | tuned: rank (group) | {metric} | {accuracy} "
+            "| tuned to |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
         ]
         for activation in tuned.index:
-            f, t = fixed.loc[activation], tuned.loc[activation]
-            lines.append(
-                f"| {activation} | {f['rank']} ({f.group}) | {_number(f[f'{metric}_mean'])} | {t['rank']} ({t.group}) "
-                f"| {_number(t[f'{metric}_mean'])} | {settings.get((*task, activation), '')} |"
-            )
+            cells = []
+            for row in (fixed.loc[activation], tuned.loc[activation]):
+                cells += [
+                    f"{row['rank']} ({row.group})",
+                    _number(row[f"{metric}_mean"]),
+                    _number(row[f"{accuracy}_mean"]),
+                ]
+            lines.append(f"| {activation} | {' | '.join(cells)} | {settings.get((*task, activation), '')} |")
         moved = [a for a in tuned.index if fixed.at[a, "rank"] != tuned.at[a, "rank"]]
         if moved:
             change = ", ".join(f"{a} {fixed.at[a, 'rank']} → {tuned.at[a, 'rank']}" for a in moved)
@@ -471,6 +504,10 @@ def fixed_vs_tuned(summary, settings, metric="val_loss"):
         else:
             lines += ["", f"Tuning changes no rank on {name}."]
         lines.append("")
+    lines.append(
+        f"Ranks on {metric}, as in the tables below: fixed = every activation at the config's training settings, "
+        "tuned = each at the grid point it chose on the validation split over the tuning seeds (results/tuning/selected.csv)."
+    )
     return "\n".join(lines) + "\n"
 
 
