@@ -97,9 +97,7 @@ def training_params(wildcards, tuned=None):
     training |= split_settings(tuned or {})[0]
     if not is_planar(wildcards.dataset):
         training["snapshot_epochs"] = []
-    # Sorted: Snakemake compares params by their text, so the order of keys
-    # in config.yaml must not count as a change.
-    return dict(sorted(training.items()))
+    return training
 
 
 def job_training(wildcards, resources):
@@ -208,7 +206,7 @@ def model_of(dataset, name=None):
 
 
 def model_params(wildcards, tuned=None):
-    return dict(sorted((model_of(wildcards.dataset, wildcards.get("model")) | split_settings(tuned or {})[1]).items()))
+    return model_of(wildcards.dataset, wildcards.get("model")) | split_settings(tuned or {})[1]
 
 
 def point_training(wildcards):
