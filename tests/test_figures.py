@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection
 
-from actzoo import plots
+from actzoo import labels, plots
 
 SNAPSHOTS = [1, 3, 6]
 
@@ -141,11 +141,13 @@ def test_tiny_run_figure_files(tiny_run):
 
 def test_settings_label_is_compact_and_in_grid_order():
     tuned = {"learning_rate": 0.01, "epochs": 50, "batch_size": 32, "optimizer": "sgd", "initializer": "he_normal"}
-    assert plots.settings_label(tuned) == "lr=0.01, epochs=50, bs=32, optimizer=sgd, initializer=he_normal"
-    assert plots.settings_label({"epochs": 50, "learning_rate": 1e-05}) == "epochs=50, lr=1e-05"
+    assert labels.settings_label(tuned) == "lr=0.01, epochs=50, bs=32, optimizer=sgd, initializer=he_normal"
+    assert labels.settings_label({"epochs": 50, "learning_rate": 1e-05}) == "epochs=50, lr=1e-05"
     # A grid built by arithmetic (np.logspace, 0.1 * 3) reads as the rate it means.
-    assert plots.settings_label({"learning_rate": 0.1 * 3}) == "lr=0.3"
-    assert plots.settings_label(None) == plots.settings_label({}) == ""
+    assert labels.settings_label({"learning_rate": 0.1 * 3}) == "lr=0.3"
+    assert labels.settings_label(None) == labels.settings_label({}) == ""
+    # runs.csv's settings text (the grid point's name) reads the same.
+    assert labels.settings_label("learning_rate=0.01,epochs=50") == "lr=0.01, epochs=50"
     assert plots.run_label({"activation": "relu", "model": "deep", "tuned": {"learning_rate": 0.003}}) == (
         "deep · relu · lr=0.003"
     )

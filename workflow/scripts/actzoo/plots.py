@@ -9,6 +9,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from actzoo.aggregate import read_json, read_metrics  # noqa: E402
+from actzoo.labels import format_value, with_settings  # noqa: E402
 
 # Deterministic SVG ids and no timestamp, so identical figures are identical files.
 matplotlib.rcParams["svg.hashsalt"] = "actzoo"
@@ -41,31 +42,6 @@ def row_length(runs):
     if runs and runs[0].get("model") is not None:
         return len({run["activation"] for run in runs})
     return 4
-
-
-# Short names of tuned keys in labels; other keys keep their own.
-ABBREVIATIONS = {"learning_rate": "lr", "batch_size": "bs"}
-
-
-def settings_label(tuned):
-    """The tuned settings of a run, compactly: {"learning_rate": 0.01,
-    "epochs": 50} -> "lr=0.01, epochs=50" (grid order, as metrics.json keeps
-    it); "" for an untuned run (no or empty ``tuned``)."""
-    if not tuned:
-        return ""
-    return ", ".join(f"{ABBREVIATIONS.get(key, key)}={_value(value)}" for key, value in tuned.items())
-
-
-def _value(value):
-    # %g: 0.01 not 0.010000, 1e-05 not 0.00001; ints and names as they are.
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def with_settings(name, tuned):
-    """``name`` followed by the tuned settings (``relu · lr=0.01``), or
-    ``name`` alone without tuning, so untuned figures keep their labels."""
-    settings = settings_label(tuned)
-    return f"{name} · {settings}" if settings else name
 
 
 def run_label(run):
@@ -535,7 +511,7 @@ def sensitivity_figure(scores_path, selected_path, dataset):
             if numeric and min(values) > 0 and max(values) >= 10 * min(values):
                 ax.set_xscale("log")
                 ax.minorticks_off()
-            ax.set_xticks(values if numeric else range(len(values)), [_value(v) for v in values])
+            ax.set_xticks(values if numeric else range(len(values)), [format_value(v) for v in values])
             ax.set_xlabel(key)
             ax.set_title(key if variant is None else f"{variant} · {key}", fontsize=10)
             ax.grid(alpha=0.3)
