@@ -142,8 +142,9 @@ def test_without_2d_data_the_page_says_so(tmp_path):
     assert "holds 0 of the 9 runs (2-D data sets: none)" in (tmp_path / "e.html").read_text()
 
 
-# runs.csv's settings column of a tuned config: the chosen values per activation.
-SETTINGS = {"a": "learning_rate=0.01", "b": "learning_rate=0.1,batch_size=16", "c": "optimizer=sgd"}
+# runs.csv's settings column of a tuned config: the chosen values per
+# activation (keys sorted, as metrics.json holds them).
+SETTINGS = {"a": "learning_rate=0.01", "b": "batch_size=16,learning_rate=0.1", "c": "optimizer=sgd"}
 SETTINGS_SHOWN = {"a": "lr=0.01", "b": "lr=0.1, bs=16", "c": "optimizer=sgd"}
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from matplotlib.collections import PathCollection
 
 from actzoo import labels, plots
@@ -139,24 +138,29 @@ def test_tiny_run_figure_files(tiny_run):
 # ---------------------------------------------------------------- tuned runs
 
 
-def test_settings_label_is_compact_and_in_grid_order():
+def test_settings_label_is_compact_and_in_one_order():
     tuned = {"learning_rate": 0.01, "epochs": 50, "batch_size": 32, "optimizer": "sgd", "initializer": "he_normal"}
     assert labels.settings_label(tuned) == "lr=0.01, epochs=50, bs=32, optimizer=sgd, initializer=he_normal"
-    assert labels.settings_label({"epochs": 50, "learning_rate": 1e-05}) == "epochs=50, lr=1e-05"
+    # metrics.json sorts its keys; labels keep the schema's order, others last.
+    assert labels.settings_label({"batch_size": 8, "learning_rate": 1e-05}) == "lr=1e-05, bs=8"
+    assert labels.settings_label({"momentum": 0.9, "epochs": 50}) == "epochs=50, momentum=0.9"
     # A grid built by arithmetic (np.logspace, 0.1 * 3) reads as the rate it means.
     assert labels.settings_label({"learning_rate": 0.1 * 3}) == "lr=0.3"
     assert labels.settings_label(None) == labels.settings_label({}) == ""
     # runs.csv's settings text (the grid point's name) reads the same.
-    assert labels.settings_label("learning_rate=0.01,epochs=50") == "lr=0.01, epochs=50"
-    assert plots.run_label({"activation": "relu", "model": "deep", "tuned": {"learning_rate": 0.003}}) == (
-        "deep · relu · lr=0.003"
-    )
+    assert labels.settings_label("epochs=50,learning_rate=0.01") == "lr=0.01, epochs=50"
+    run = {"activation": "relu", "model": "deep", "tuned": {"learning_rate": 0.003}}
+    assert plots.run_label(run) == "deep · relu · lr=0.003"
+    assert plots.run_label(run, wrap=True) == "deep · relu\nlr=0.003", "narrow panel titles: two lines"
     assert plots.run_label({"activation": "relu", "model": "deep"}) == "deep · relu", "untuned: as before"
 
 
-# Evaluation runs of a tuned config: each activation trained at its chosen rate.
-TUNED = {"tanh": {"learning_rate": 0.01}, "relu": {"learning_rate": 0.1, "batch_size": 16}}
+# Evaluation runs of a tuned config: each activation trained at its chosen
+# settings (keys sorted, as metrics.json holds them).
+TUNED = {"tanh": {"learning_rate": 0.01}, "relu": {"batch_size": 16, "learning_rate": 0.1}}
 TUNED_LABELS = {"tanh": "tanh · lr=0.01", "relu": "relu · lr=0.1, bs=16"}
+# Panel titles and row labels: the settings on a line of their own.
+TUNED_TITLES = {"tanh": "tanh\nlr=0.01", "relu": "relu\nlr=0.1, bs=16"}
 
 
 def tuned_runs(directory):
@@ -199,15 +203,15 @@ def test_tuned_runs_show_their_settings_in_every_figure(tmp_path, drawn):
 
     plots.plot_boundaries(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
     titles = [ax.get_title() for ax in drawn[-1].axes[:2]]
-    assert titles == [f"{TUNED_LABELS[a]}  val_acc=0.900" for a in TUNED]
+    assert titles == [f"{TUNED_TITLES[a]}  val_acc=0.900" for a in TUNED]
 
     plots.plot_evolution(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
     rows = np.array(drawn[-1].axes).reshape(2, -1)
-    assert [ax.get_ylabel() for ax in rows[:, 0]] == list(TUNED_LABELS.values())
+    assert [ax.get_ylabel() for ax in rows[:, 0]] == list(TUNED_TITLES.values())
 
     plots.plot_seed_boundaries(data, column("boundary"), column("metrics"), "toy", [out])
     titles = [ax.get_title() for ax in drawn[-1].axes[:2]]
-    assert titles == [f"{TUNED_LABELS['tanh']}: 2/2 boundaries", f"{TUNED_LABELS['relu']}: 1/2 boundaries"]
+    assert titles == [f"{TUNED_TITLES['tanh']}: 2/2 boundaries", f"{TUNED_TITLES['relu']}: 1/2 boundaries"]
 
 
 # ---------------------------------------------------------------- multiclass

@@ -44,11 +44,12 @@ def row_length(runs):
     return 4
 
 
-def run_label(run):
+def run_label(run, wrap=False):
     """An activation, prefixed by its model variant if there are variants and
-    followed by its tuned settings if it was tuned."""
-    label = with_settings(run["activation"], run.get("tuned"))
-    return f"{run['model']} · {label}" if run.get("model") is not None else label
+    followed by its tuned settings if it was tuned (with ``wrap``, on a second
+    line: panel titles are narrow)."""
+    name = f"{run['model']} · {run['activation']}" if run.get("model") is not None else run["activation"]
+    return with_settings(name, run.get("tuned"), wrap)
 
 
 def plot_curves(history_paths, metrics_paths, dataset, paths):
@@ -234,10 +235,10 @@ def plot_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
     for ax, boundary_path, run in zip(axes.flat, boundary_paths, runs):
         with np.load(boundary_path) as boundary:
             if run["diverged"] or not len(boundary["epochs"]):
-                _blank(ax, _diverged_note(run), title=f"{run_label(run)}: diverged")
+                _blank(ax, _diverged_note(run), title=f"{run_label(run, wrap=True)}: diverged")
                 continue
             draw_boundary(ax, boundary["xx"], boundary["yy"], boundary["probabilities"][-1], X, y)
-        ax.set_title(f"{run_label(run)}  val_acc={run['val_accuracy']:.3f}")
+        ax.set_title(f"{run_label(run, wrap=True)}  val_acc={run['val_accuracy']:.3f}")
     seeds = ", ".join(str(seed) for seed in sorted({run["seed"] for run in runs}))
     figure.suptitle(f"{dataset}: decision boundaries (seed {seeds})")
     save(figure, paths)
@@ -306,7 +307,7 @@ def plot_evolution(data_path, boundary_paths, metrics_paths, dataset, paths):
             if row == 0:
                 ax.set_title(f"final (epoch {epoch})" if epoch == final else f"epoch {epoch}")
             if column == 0:
-                label = run_label(run) + (" (diverged)" if run["diverged"] else "")
+                label = run_label(run, wrap=True) + (" (diverged)" if run["diverged"] else "")
                 ax.set_ylabel(label, fontsize=11)
     seed = metrics[0]["seed"] if metrics else "?"
     figure.suptitle(f"{dataset}: decision boundary during training (seed {seed})")
@@ -333,7 +334,7 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
     runs = read_metrics(metrics_paths)
     by_activation = {}
     for run, path in zip(runs, boundary_paths, strict=True):
-        by_activation.setdefault(run_label(run), []).append((run, path))
+        by_activation.setdefault(run_label(run, wrap=True), []).append((run, path))
     seeds = sorted({run["seed"] for run in runs})
     colours = {seed: plt.get_cmap("tab10")(i % 10) for i, seed in enumerate(seeds)}
     figure, axes = panel_grid(len(by_activation), (3.8, 4.2), max_columns=row_length(runs))
