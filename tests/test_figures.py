@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 
 from actzoo import labels, plots
@@ -163,6 +164,16 @@ TUNED_LABELS = {"tanh": "tanh · lr=0.01", "relu": "relu · lr=0.1, bs=16"}
 TUNED_TITLES = {"tanh": "tanh\nlr=0.01", "relu": "relu\nlr=0.1, bs=16"}
 
 
+def titles_clear_the_suptitle(figure):
+    """Whether every panel title lies below the figure's title, as drawn
+    (on a canvas of its own: saving closed the figure's)."""
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)  # the layout engine places the titles here
+    (suptitle,) = [text for text in figure.texts if text.get_text() == figure.get_suptitle()]
+    bottom = suptitle.get_window_extent(renderer).y0
+    return all(ax.title.get_window_extent(renderer).y1 <= bottom for ax in figure.axes if ax.get_visible())
+
+
 def tuned_runs(directory):
     """boundary, metrics, history and diagnostics files of two tuned
     activations, two seeds; (relu, seed 2) diverged at epoch 4."""
@@ -204,6 +215,7 @@ def test_tuned_runs_show_their_settings_in_every_figure(tmp_path, drawn):
     plots.plot_boundaries(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
     titles = [ax.get_title() for ax in drawn[-1].axes[:2]]
     assert titles == [f"{TUNED_TITLES[a]}  val_acc=0.900" for a in TUNED]
+    assert titles_clear_the_suptitle(drawn[-1]), "two-line titles, the figure's title above them"
 
     plots.plot_evolution(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
     rows = np.array(drawn[-1].axes).reshape(2, -1)
@@ -212,6 +224,7 @@ def test_tuned_runs_show_their_settings_in_every_figure(tmp_path, drawn):
     plots.plot_seed_boundaries(data, column("boundary"), column("metrics"), "toy", [out])
     titles = [ax.get_title() for ax in drawn[-1].axes[:2]]
     assert titles == [f"{TUNED_TITLES['tanh']}: 2/2 boundaries", f"{TUNED_TITLES['relu']}: 1/2 boundaries"]
+    assert titles_clear_the_suptitle(drawn[-1])
 
 
 # ---------------------------------------------------------------- multiclass

@@ -44,6 +44,10 @@ def row_length(runs):
     return 4
 
 
+def is_tuned(runs):
+    return any(run.get("tuned") for run in runs)
+
+
 def run_label(run, wrap=False):
     """An activation, prefixed by its model variant if there are variants and
     followed by its tuned settings if it was tuned (with ``wrap``, on a second
@@ -200,12 +204,16 @@ def draw_boundary(ax, xx, yy, probability, X, y):
     ax.set_yticks([])
 
 
-def panel_grid(n, panel_size, max_columns=4):
-    """A figure with ``n`` panels in rows of at most ``max_columns``."""
+def panel_grid(n, panel_size, max_columns=4, tuned=False):
+    """A figure with ``n`` panels in rows of at most ``max_columns``. Panels
+    of ``tuned`` runs have two-line titles: constrained layout keeps them
+    clear of the suptitle (untuned figures keep their layout)."""
     columns = min(n, max_columns)
     rows = -(-n // columns)
     width, height = panel_size
-    figure, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(width * columns, height * rows), squeeze=False, layout="constrained" if tuned else None
+    )
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return figure, axes
@@ -231,7 +239,7 @@ def plot_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
     with np.load(data_path) as data:
         X, y = data["X_val"], data["y_val"]
     runs = read_metrics(metrics_paths)
-    figure, axes = panel_grid(len(boundary_paths), (3.6, 3.6), max_columns=row_length(runs))
+    figure, axes = panel_grid(len(boundary_paths), (3.6, 3.6), row_length(runs), is_tuned(runs))
     for ax, boundary_path, run in zip(axes.flat, boundary_paths, runs):
         with np.load(boundary_path) as boundary:
             if run["diverged"] or not len(boundary["epochs"]):
@@ -337,7 +345,7 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
         by_activation.setdefault(run_label(run, wrap=True), []).append((run, path))
     seeds = sorted({run["seed"] for run in runs})
     colours = {seed: plt.get_cmap("tab10")(i % 10) for i, seed in enumerate(seeds)}
-    figure, axes = panel_grid(len(by_activation), (3.8, 4.2), max_columns=row_length(runs))
+    figure, axes = panel_grid(len(by_activation), (3.8, 4.2), row_length(runs), is_tuned(runs))
     for ax, (activation, members) in zip(axes.flat, by_activation.items()):
         draw_points(ax, X, y, multiclass, size=10, alpha=0.35)
         handles, notes = [], []
