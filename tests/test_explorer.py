@@ -40,9 +40,11 @@ def toy_grid(activation, epoch):
     return sigmoid(-30 * xx)
 
 
-def make_toy(directory, seeds=(1, 2, 3), diverged=None, epochs=4, frames=2):
+def make_toy(directory, seeds=(1, 2, 3), diverged=None, epochs=4, frames=2, settings=None):
     """The files build_explorer reads, for a data set "toy" with activations
-    a, b, c; run (c, any seed) diverges at ``diverged`` (an epoch) if given."""
+    a, b, c; run (c, any seed) diverges at ``diverged`` (an epoch) if given.
+    With ``settings`` ({activation: text}), runs.csv has the ``settings``
+    column of a tuned config."""
     directory = Path(directory)
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (60, 2)).astype(np.float32)
@@ -67,9 +69,10 @@ def make_toy(directory, seeds=(1, 2, 3), diverged=None, epochs=4, frames=2):
             runs.append(("toy", activation, seed, last, diverged_here, diverged if diverged_here else None))
     columns = ["dataset", "activation", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
     pd.DataFrame(histories, columns=columns).to_csv(directory / "histories.csv", index=False)
-    pd.DataFrame(runs, columns=["dataset", "activation", "seed", "epochs", "diverged", "diverged_epoch"]).to_csv(
-        directory / "runs.csv", index=False
-    )
+    runs = pd.DataFrame(runs, columns=["dataset", "activation", "seed", "epochs", "diverged", "diverged_epoch"])
+    if settings:
+        runs["settings"] = runs["activation"].map(settings)
+    runs.to_csv(directory / "runs.csv", index=False)
     return boundaries
 
 
@@ -137,6 +140,20 @@ def test_without_2d_data_the_page_says_so(tmp_path):
     page = build_explorer({}, [], tmp_path / "histories.csv", tmp_path / "runs.csv", [1], tmp_path / "e.html")
     assert page["datasets"] == [] and page["runs_embedded"] == 0
     assert "holds 0 of the 9 runs (2-D data sets: none)" in (tmp_path / "e.html").read_text()
+
+
+# runs.csv's settings column of a tuned config: the chosen values per
+# activation (keys sorted, as metrics.json holds them).
+SETTINGS = {"a": "learning_rate=0.01", "b": "batch_size=16,learning_rate=0.1", "c": "optimizer=sgd"}
+SETTINGS_SHOWN = {"a": "lr=0.01", "b": "lr=0.1, bs=16", "c": "optimizer=sgd"}
+
+
+def test_tuned_runs_carry_their_settings_to_the_page(tmp_path):
+    _, tuned = build_toy(tmp_path / "tuned", settings=SETTINGS)
+    _, plain = build_toy(tmp_path / "plain")
+    assert tuned["datasets"][0]["settings"] == SETTINGS_SHOWN
+    assert "settings" not in plain["datasets"][0], "untuned: the payload as before"
+    assert {k: v for k, v in tuned["datasets"][0].items() if k != "settings"} == plain["datasets"][0]
 
 
 def test_page_is_self_contained(tmp_path):
@@ -288,6 +305,19 @@ def test_slider_activations_points_overlay_and_play(browser, tmp_path):
     page.act(lambda: page.element("#play").click())
     page.wait.until(lambda d: page.element("#play").text == "Play")
     assert page.element("#epoch").text == "epoch 4 of 4", "Play runs to the last epoch, then stops"
+
+
+def test_tuned_settings_show_beside_each_activation(browser, tmp_path):
+    for settings, shown in ((SETTINGS, SETTINGS_SHOWN), (None, {a: "" for a in "abc"})):
+        output, _ = build_toy(tmp_path / str(bool(settings)), settings=settings)
+        page = Page(browser, output, tmp_path)
+        named = {a: f"{a} · {text}" if text else a for a, text in shown.items()}
+        boxes = [label.text for label in browser.find_elements("css selector", "#activations label")]
+        assert boxes == list(named.values())
+        titles = page.js("return document.getElementById('boundaries').layout.annotations.map(a => a.text)")
+        assert [title.split(" · seed")[0] for title in titles] == [f"<b>{n}</b>" for n in named.values()]
+        legend = page.js("return document.getElementById('curves').data.map(t => t.name).filter(n => n)")
+        assert f"{named['b']}, seed 1" in legend and f"{named['b']}: all 3 seeds (min-max)" in legend
 
 
 def test_colours_follow_the_probabilities(browser, tmp_path):

@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 
-from actzoo import plots
+from actzoo import labels, plots
 
 SNAPSHOTS = [1, 3, 6]
 
@@ -22,8 +23,9 @@ def write_data(path, n=60, seed=0):
     return path
 
 
-def write_run(directory, activation, seed, radius=0.8, diverged_epoch=None, constant=None):
-    """boundary.npz + metrics.json like the training job writes them."""
+def write_run(directory, activation, seed, radius=0.8, diverged_epoch=None, constant=None, tuned=None):
+    """boundary.npz + metrics.json like the training job writes them (with
+    ``tuned``, the chosen settings, as evaluation runs of a tuned config)."""
     directory.mkdir(parents=True, exist_ok=True)
     xx, yy = np.meshgrid(np.linspace(-1.5, 1.5, 30), np.linspace(-1.5, 1.5, 30))
     epochs = [e for e in SNAPSHOTS if diverged_epoch is None or e < diverged_epoch]
@@ -47,6 +49,8 @@ def write_run(directory, activation, seed, radius=0.8, diverged_epoch=None, cons
         "diverged_epoch": diverged_epoch,
         "val_accuracy": float("nan") if diverged_epoch else 0.9,
     }
+    if tuned is not None:
+        metrics["tuned"] = tuned
     (directory / "metrics.json").write_text(json.dumps(metrics))
     return directory / "boundary.npz", directory / "metrics.json"
 
@@ -130,6 +134,97 @@ def test_tiny_run_figure_files(tiny_run):
         assert boundary["epochs"].tolist() == [1, 3, 6], "snapshots of the same run, final last"
     for rule in ("plot_evolution", "plot_seed_boundaries"):
         assert (tiny_run / "logs" / rule / "circles.log").exists()
+
+
+# ---------------------------------------------------------------- tuned runs
+
+
+def test_settings_label_is_compact_and_in_one_order():
+    tuned = {"learning_rate": 0.01, "epochs": 50, "batch_size": 32, "optimizer": "sgd", "initializer": "he_normal"}
+    assert labels.settings_label(tuned) == "lr=0.01, epochs=50, bs=32, optimizer=sgd, initializer=he_normal"
+    # metrics.json sorts its keys; labels keep the schema's order, others last.
+    assert labels.settings_label({"batch_size": 8, "learning_rate": 1e-05}) == "lr=1e-05, bs=8"
+    assert labels.settings_label({"momentum": 0.9, "epochs": 50}) == "epochs=50, momentum=0.9"
+    # A grid built by arithmetic (np.logspace, 0.1 * 3) reads as the rate it means.
+    assert labels.settings_label({"learning_rate": 0.1 * 3}) == "lr=0.3"
+    assert labels.settings_label(None) == labels.settings_label({}) == ""
+    # runs.csv's settings text (the grid point's name) reads the same.
+    assert labels.settings_label("epochs=50,learning_rate=0.01") == "lr=0.01, epochs=50"
+    run = {"activation": "relu", "model": "deep", "tuned": {"learning_rate": 0.003}}
+    assert plots.run_label(run) == "deep · relu · lr=0.003"
+    assert plots.run_label(run, wrap=True) == "deep · relu\nlr=0.003", "narrow panel titles: two lines"
+    assert plots.run_label({"activation": "relu", "model": "deep"}) == "deep · relu", "untuned: as before"
+
+
+# Evaluation runs of a tuned config: each activation trained at its chosen
+# settings (keys sorted, as metrics.json holds them).
+TUNED = {"tanh": {"learning_rate": 0.01}, "relu": {"batch_size": 16, "learning_rate": 0.1}}
+TUNED_LABELS = {"tanh": "tanh · lr=0.01", "relu": "relu · lr=0.1, bs=16"}
+# Panel titles and row labels: the settings on a line of their own.
+TUNED_TITLES = {"tanh": "tanh\nlr=0.01", "relu": "relu\nlr=0.1, bs=16"}
+
+
+def titles_clear_the_suptitle(figure):
+    """Whether every panel title lies below the figure's title, as drawn
+    (on a canvas of its own: saving closed the figure's)."""
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)  # the layout engine places the titles here
+    (suptitle,) = [text for text in figure.texts if text.get_text() == figure.get_suptitle()]
+    bottom = suptitle.get_window_extent(renderer).y0
+    return all(ax.title.get_window_extent(renderer).y1 <= bottom for ax in figure.axes if ax.get_visible())
+
+
+def tuned_runs(directory):
+    """boundary, metrics, history and diagnostics files of two tuned
+    activations, two seeds; (relu, seed 2) diverged at epoch 4."""
+    runs = []
+    for activation, tuned in TUNED.items():
+        for seed in (1, 2):
+            diverged = 4 if (activation, seed) == ("relu", 2) else None
+            run = directory / activation / f"seed{seed}"
+            boundary, metrics = write_run(run, activation, seed, diverged_epoch=diverged, tuned=tuned)
+            epochs = range(1, (diverged or 7))
+            history = pd.DataFrame(
+                {"epoch": epochs, "loss": 0.5, "accuracy": 0.8, "val_loss": 0.5, "val_accuracy": 0.8}
+            )
+            history.to_csv(run / "history.csv", index=False)
+            diagnostics = pd.DataFrame({"epoch": epochs, "layer": 1, "grad_norm": 0.1, "act_mean": 0.0, "act_std": 1.0,
+                                        "flat_fraction": 0.1, "dead_units": 0.0})  # fmt: skip
+            diagnostics.to_csv(run / "diagnostics.csv", index=False)
+            runs.append({"boundary": boundary, "metrics": metrics, "history": run / "history.csv",
+                         "diagnostics": run / "diagnostics.csv", "seed": seed})  # fmt: skip
+    return runs
+
+
+def test_tuned_runs_show_their_settings_in_every_figure(tmp_path, drawn):
+    data = write_data(tmp_path / "toy.npz")
+    runs = tuned_runs(tmp_path)
+
+    def column(key, seeds=(1, 2)):
+        return [run[key] for run in runs if run["seed"] in seeds]
+
+    out = tmp_path / "figure.png"
+
+    plots.plot_curves(column("history"), column("metrics"), "toy", [out])
+    legend = [t.get_text() for t in drawn[-1].axes[0].get_legend().get_texts()]
+    assert legend == [TUNED_LABELS["tanh"], TUNED_LABELS["relu"] + " (1 diverged)"]
+
+    plots.plot_diagnostics(column("diagnostics"), column("metrics"), "toy", [out])
+    assert [t.get_text() for t in drawn[-1].legends[0].get_texts()] == legend
+
+    plots.plot_boundaries(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
+    titles = [ax.get_title() for ax in drawn[-1].axes[:2]]
+    assert titles == [f"{TUNED_TITLES[a]}  val_acc=0.900" for a in TUNED]
+    assert titles_clear_the_suptitle(drawn[-1]), "two-line titles, the figure's title above them"
+
+    plots.plot_evolution(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
+    rows = np.array(drawn[-1].axes).reshape(2, -1)
+    assert [ax.get_ylabel() for ax in rows[:, 0]] == list(TUNED_TITLES.values())
+
+    plots.plot_seed_boundaries(data, column("boundary"), column("metrics"), "toy", [out])
+    titles = [ax.get_title() for ax in drawn[-1].axes[:2]]
+    assert titles == [f"{TUNED_TITLES['tanh']}: 2/2 boundaries", f"{TUNED_TITLES['relu']}: 1/2 boundaries"]
+    assert titles_clear_the_suptitle(drawn[-1])
 
 
 # ---------------------------------------------------------------- multiclass

@@ -21,6 +21,7 @@ PLOT_RULES = {
     "plot_evolution",
     "plot_seed_boundaries",
     "plot_diagnostics",
+    "plot_sensitivity",
 }
 
 
@@ -43,6 +44,15 @@ def test_editing_a_plotting_helper_reruns_only_plots(tiny_copy):
     jobs = planned_jobs(tiny_copy)
     assert jobs and set(jobs) - {"all"} <= PLOT_RULES
     assert "plot_curves" in jobs
+
+
+def test_editing_the_labels_reruns_figures_and_the_explorer_only(tiny_copy):
+    """actzoo/labels.py names tuned settings for the figures and the explorer
+    page both; the explorer does not import the rest of plots.py."""
+    append_comment(tiny_copy / SCRIPTS / "actzoo" / "labels.py")
+    jobs = planned_jobs(tiny_copy)
+    assert "build_explorer" in jobs and "plot_curves" in jobs
+    assert set(jobs) - {"all"} <= PLOT_RULES | {"build_explorer"}
 
 
 def test_editing_the_data_module_reruns_everything_that_depends_on_data(tiny_copy):

@@ -214,3 +214,28 @@ rule plot_depth:
         code=script_hash("plot_depth.py"),
     script:
         "../scripts/plot_depth.py"
+
+
+rule plot_sensitivity:
+    input:
+        scores="results/tuning/scores.csv",
+        selected="results/tuning/selected.csv",
+    output:
+        png=report(
+            "results/figures/sensitivity_{dataset}.png",
+            caption="../report/sensitivity.rst",
+            category="{dataset}",
+            subcategory="figures",
+            labels={"figure": "7 sensitivity to the tuned settings"},
+        ),
+        svg="results/figures/sensitivity_{dataset}.svg",
+    log:
+        "logs/plot_sensitivity/{dataset}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        dataset="{dataset}",
+        code=script_hash("plot_sensitivity.py"),
+    script:
+        "../scripts/plot_sensitivity.py"

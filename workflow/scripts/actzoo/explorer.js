@@ -26,6 +26,12 @@
   const epoch = () => dataset().epochs[state.frame];
   const run = (activation, seed) => dataset().runs.find((r) => r.activation === activation && r.seed === seed);
   const diverged = (r, e) => r.diverged_epoch !== null && e >= r.diverged_epoch;
+  // An activation as the page names it: with its tuned settings when the
+  // runs were tuned ("relu · lr=0.01"), else just its name.
+  const named = (activation) => {
+    const settings = (dataset().settings || {})[activation];
+    return settings ? `${activation} · ${settings}` : activation;
+  };
 
   // The probability plane ``k`` (a class; 0 for binary data) of run ``r``
   // at epoch ``e`` as rows of floats, or null where the run has none (it
@@ -130,7 +136,7 @@
       const bare = { showticklabels: false, ticks: "", showgrid: false, zeroline: false, constrain: "domain" };
       layout["xaxis" + s] = { ...bare, range: [d.x[0], d.x[d.x.length - 1]] };
       layout["yaxis" + s] = { ...bare, range: [d.y[0], d.y[d.y.length - 1]], scaleanchor: "x" + s };
-      let title = `<b>${activation}</b> · seed ${state.seed} · epoch ${e}`;
+      let title = `<b>${named(activation)}</b> · seed ${state.seed} · epoch ${e}`;
       if (r.diverged_epoch !== null) {
         title += ` <span style="color:#8b0000">(diverged at epoch ${r.diverged_epoch})</span>`;
         notes.push(`${activation}, seed ${state.seed}: training diverged at epoch ${r.diverged_epoch}; no boundary is drawn from that epoch on.`);
@@ -181,10 +187,10 @@
         traces.push({ type: "scatter", mode: "lines", x: band.epoch, y: band.low, line: { width: 0 }, showlegend: false, ...group });
         traces.push({
           type: "scatter", mode: "lines", x: band.epoch, y: band.high, line: { width: 0 }, fill: "tonexty",
-          fillcolor: colour + "33", name: `${activation}: all ${d.seeds_total} seeds (min-max)`, showlegend: m === 0, ...group,
+          fillcolor: colour + "33", name: `${named(activation)}: all ${d.seeds_total} seeds (min-max)`, showlegend: m === 0, ...group,
         });
         const x = r[measure].map((_, i) => i + 1);
-        const name = `${activation}, seed ${state.seed}` + (r.diverged_epoch !== null ? ` (diverged at epoch ${r.diverged_epoch})` : "");
+        const name = `${named(activation)}, seed ${state.seed}` + (r.diverged_epoch !== null ? ` (diverged at epoch ${r.diverged_epoch})` : "");
         traces.push({ type: "scatter", mode: "lines", x, y: r[measure], line: { color: colour, width: 2 }, name, showlegend: m === 0, ...group });
         if (e >= 1 && e <= r[measure].length) {
           traces.push({ type: "scatter", mode: "markers", x: [e], y: [r[measure][e - 1]], marker: { color: colour, size: 9 }, showlegend: false, ...group });
@@ -248,7 +254,7 @@
         state.activations = chosen;
         render();
       });
-      label.append(input, " " + activation);
+      label.append(input, " " + named(activation));
       box.appendChild(label);
     }
     $("frame").max = d.epochs.length - 1;

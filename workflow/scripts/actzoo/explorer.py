@@ -19,6 +19,8 @@ import pandas as pd
 from matplotlib import colormaps, colors
 from plotly.offline import get_plotlyjs
 
+from actzoo.labels import settings_label
+
 # explorer.html and explorer.js next to this file (provenance hashes them too).
 ASSETS = Path(__file__)
 # The static figures' look: RdBu at alpha 0.6 on white, red crosses for
@@ -104,7 +106,7 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
             for frame in boundary["explorer_probabilities"]:
                 frames += list(np.moveaxis(frame, -1, 0)) if multiclass else [frame]
     epochs = sorted({e for entry in entries for e in entry["frames"]} | {int(histories["epoch"].max())})
-    return {
+    payload = {
         "name": name,
         "x": rounded(first["xx"][0], 5),
         "y": rounded(first["yy"][:, 0], 5),
@@ -121,7 +123,14 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
             activation: {m: band(select(histories, activation=activation), m) for m in ("val_loss", "val_accuracy")}
             for activation in activations
         },
-    }, frames
+    }
+    if "settings" in runs.columns:
+        # Evaluation runs of a tuned config: each activation's chosen settings
+        # (one per activation here: its runs share them), shown beside its
+        # name. Without tuning the payload stays as it was.
+        chosen = runs.drop_duplicates("activation").set_index("activation")["settings"]
+        payload["settings"] = {a: settings_label(chosen[a]) if isinstance(chosen[a], str) else "" for a in activations}
+    return payload, frames
 
 
 def build_explorer(data_paths, boundary_paths, histories_path, runs_path, seeds, output):

@@ -9,6 +9,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from actzoo.aggregate import read_json, read_metrics  # noqa: E402
+from actzoo.labels import format_value, with_settings  # noqa: E402
 
 # Deterministic SVG ids and no timestamp, so identical figures are identical files.
 matplotlib.rcParams["svg.hashsalt"] = "actzoo"
@@ -23,13 +24,15 @@ def save(figure, paths):
 
 def load_runs(history_paths, metrics_paths):
     """One frame of all histories with model/activation/seed/diverged columns
-    (model: the variant's name, or None without variants)."""
+    (model: the variant's name, or None without variants) and ``label``, the
+    activation as figures name it (with its tuned settings, if tuned)."""
     frames = []
     for history, metrics in zip(history_paths, metrics_paths, strict=True):
         run = read_json(metrics)
         frame = pd.read_csv(history)
         frame["model"], frame["activation"] = run.get("model"), run["activation"]
         frame["seed"], frame["diverged"] = run["seed"], run["diverged"]
+        frame["label"] = with_settings(run["activation"], run.get("tuned"))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -41,9 +44,16 @@ def row_length(runs):
     return 4
 
 
-def run_label(run):
-    """An activation, prefixed by its model variant if there are variants."""
-    return f"{run['model']} · {run['activation']}" if run.get("model") is not None else run["activation"]
+def is_tuned(runs):
+    return any(run.get("tuned") for run in runs)
+
+
+def run_label(run, wrap=False):
+    """An activation, prefixed by its model variant if there are variants and
+    followed by its tuned settings if it was tuned (with ``wrap``, on a second
+    line: panel titles are narrow)."""
+    name = f"{run['model']} · {run['activation']}" if run.get("model") is not None else run["activation"]
+    return with_settings(name, run.get("tuned"), wrap)
 
 
 def plot_curves(history_paths, metrics_paths, dataset, paths):
@@ -55,10 +65,10 @@ def plot_curves(history_paths, metrics_paths, dataset, paths):
     figure, axes = plt.subplots(len(variants), 2, figsize=(11, 4 * len(variants)), squeeze=False)
     for row, variant in zip(axes, variants):
         mine = table[table["model"] == variant] if variant is not None else table
-        for activation, runs in mine.groupby("activation", sort=False):
+        for _, runs in mine.groupby("activation", sort=False):
             diverged = runs.loc[runs["diverged"], "seed"].nunique()
             finite = runs[~runs["diverged"]]
-            label = activation + (f" ({diverged} diverged)" if diverged else "")
+            label = runs["label"].iloc[0] + (f" ({diverged} diverged)" if diverged else "")
             if finite.empty:
                 row[0].plot([], [], label=label + " - no finite run")
                 continue
@@ -106,10 +116,10 @@ def plot_diagnostics(diagnostics_paths, metrics_paths, dataset, paths):
         sharex=True, sharey="row", squeeze=False, constrained_layout=True,
     )  # fmt: skip
     handles = []
-    for activation, runs in table.groupby("activation", sort=False):
+    for _, runs in table.groupby("activation", sort=False):
         diverged = runs.loc[runs["diverged"], "seed"].nunique()
         finite = runs[~runs["diverged"]]
-        label = activation + (f" ({diverged} diverged)" if diverged else "")
+        label = runs["label"].iloc[0] + (f" ({diverged} diverged)" if diverged else "")
         colour = f"C{len(handles) % 10}"
         handles.append(plt.Line2D([], [], color=colour, label=label + ("" if len(finite) else " - no finite run")))
         for column, layer in enumerate(layers):
@@ -194,12 +204,16 @@ def draw_boundary(ax, xx, yy, probability, X, y):
     ax.set_yticks([])
 
 
-def panel_grid(n, panel_size, max_columns=4):
-    """A figure with ``n`` panels in rows of at most ``max_columns``."""
+def panel_grid(n, panel_size, max_columns=4, tuned=False):
+    """A figure with ``n`` panels in rows of at most ``max_columns``. Panels
+    of ``tuned`` runs have two-line titles: constrained layout keeps them
+    clear of the suptitle (untuned figures keep their layout)."""
     columns = min(n, max_columns)
     rows = -(-n // columns)
     width, height = panel_size
-    figure, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(width * columns, height * rows), squeeze=False, layout="constrained" if tuned else None
+    )
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return figure, axes
@@ -225,14 +239,14 @@ def plot_boundaries(data_path, boundary_paths, metrics_paths, dataset, paths):
     with np.load(data_path) as data:
         X, y = data["X_val"], data["y_val"]
     runs = read_metrics(metrics_paths)
-    figure, axes = panel_grid(len(boundary_paths), (3.6, 3.6), max_columns=row_length(runs))
+    figure, axes = panel_grid(len(boundary_paths), (3.6, 3.6), row_length(runs), is_tuned(runs))
     for ax, boundary_path, run in zip(axes.flat, boundary_paths, runs):
         with np.load(boundary_path) as boundary:
             if run["diverged"] or not len(boundary["epochs"]):
-                _blank(ax, _diverged_note(run), title=f"{run_label(run)}: diverged")
+                _blank(ax, _diverged_note(run), title=f"{run_label(run, wrap=True)}: diverged")
                 continue
             draw_boundary(ax, boundary["xx"], boundary["yy"], boundary["probabilities"][-1], X, y)
-        ax.set_title(f"{run_label(run)}  val_acc={run['val_accuracy']:.3f}")
+        ax.set_title(f"{run_label(run, wrap=True)}  val_acc={run['val_accuracy']:.3f}")
     seeds = ", ".join(str(seed) for seed in sorted({run["seed"] for run in runs}))
     figure.suptitle(f"{dataset}: decision boundaries (seed {seeds})")
     save(figure, paths)
@@ -301,7 +315,7 @@ def plot_evolution(data_path, boundary_paths, metrics_paths, dataset, paths):
             if row == 0:
                 ax.set_title(f"final (epoch {epoch})" if epoch == final else f"epoch {epoch}")
             if column == 0:
-                label = run_label(run) + (" (diverged)" if run["diverged"] else "")
+                label = run_label(run, wrap=True) + (" (diverged)" if run["diverged"] else "")
                 ax.set_ylabel(label, fontsize=11)
     seed = metrics[0]["seed"] if metrics else "?"
     figure.suptitle(f"{dataset}: decision boundary during training (seed {seed})")
@@ -328,10 +342,10 @@ def plot_seed_boundaries(data_path, boundary_paths, metrics_paths, dataset, path
     runs = read_metrics(metrics_paths)
     by_activation = {}
     for run, path in zip(runs, boundary_paths, strict=True):
-        by_activation.setdefault(run_label(run), []).append((run, path))
+        by_activation.setdefault(run_label(run, wrap=True), []).append((run, path))
     seeds = sorted({run["seed"] for run in runs})
     colours = {seed: plt.get_cmap("tab10")(i % 10) for i, seed in enumerate(seeds)}
-    figure, axes = panel_grid(len(by_activation), (3.8, 4.2), max_columns=row_length(runs))
+    figure, axes = panel_grid(len(by_activation), (3.8, 4.2), row_length(runs), is_tuned(runs))
     for ax, (activation, members) in zip(axes.flat, by_activation.items()):
         draw_points(ax, X, y, multiclass, size=10, alpha=0.35)
         handles, notes = [], []
@@ -416,3 +430,140 @@ def plot_depth(diagnostics_path, runs_path, depths, dataset, paths):
     n_seeds = runs["seed"].nunique()
     figure.suptitle(f"{dataset}: depth, mean over {n_seeds} seed(s), band = min-max")
     save(figure, paths)
+
+
+# What a tuning objective is called on an axis, and which way is better.
+OBJECTIVES = {
+    "val_loss": ("final validation loss", "lower is better"),
+    "val_accuracy": ("final validation accuracy", "higher is better"),
+}
+
+
+def tuned_keys(scores):
+    """The tuned keys of results/tuning/scores.csv, in grid order: its columns
+    between ``seed`` and ``val_loss``."""
+    columns = list(scores.columns)
+    return columns[columns.index("seed") + 1 : columns.index("val_loss")]
+
+
+def matches(column, value):
+    """Rows of ``column`` equal to ``value``; numbers compared with a relative
+    tolerance, so a value written by two tables still matches after rounding."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return np.isclose(column.to_numpy(dtype=float), float(value), rtol=1e-9, atol=0.0)
+    return (column.astype(str) == str(value)).to_numpy()
+
+
+def profile(runs, keys, key, chosen):
+    """The tuning runs that vary ``key`` with every other tuned key at its
+    ``chosen`` value: the line through the chosen point along ``key``."""
+    keep = np.ones(len(runs), dtype=bool)
+    for other in keys:
+        if other != key:
+            keep &= matches(runs[other], chosen[other])
+    return runs[keep]
+
+
+def axis_values(values):
+    """The grid values of a key in the order they are drawn, and whether they
+    are numbers: numbers ascending, names in grid (first seen) order."""
+    values = list(dict.fromkeys(values))
+    numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) for v in values)
+    return (sorted(values) if numeric else values), numeric
+
+
+def sensitivity_figure(scores_path, selected_path, dataset):
+    """How much the choice matters: one panel per tuned key (columns), one row
+    per model variant. Per activation, the objective's mean over the tuning
+    seeds along the key, the other keys held at that activation's chosen
+    values, with a min-max band over the seeds, and the chosen value ringed.
+    Diverged runs are left out of means and bands, and counted in the legend;
+    a value where every seed diverged is a gap in the line, marked x on the
+    bottom edge."""
+    scores, selected = pd.read_csv(scores_path), pd.read_csv(selected_path)
+    keys = tuned_keys(scores)
+    scores = scores[scores["dataset"] == dataset].assign(diverged=lambda t: t["diverged"].astype(bool))
+    selected = selected[selected["dataset"] == dataset]
+    if scores.empty or selected.empty:
+        figure, ax = plt.subplots(figsize=(6, 2))
+        _blank(ax, f"no tuning runs of {dataset}")
+        figure.suptitle(f"{dataset}: sensitivity to the tuned settings")
+        return figure
+    variants = list(dict.fromkeys(selected["model"])) if "model" in selected.columns else [None]
+    figure, axes = plt.subplots(
+        len(variants), len(keys), figsize=(4.2 * len(keys) + 3.5, 3.6 * len(variants)),
+        sharey="row", squeeze=False, constrained_layout=True,
+    )  # fmt: skip
+    for row, variant in zip(axes, variants):
+        runs = scores[scores["model"] == variant] if variant is not None else scores
+        choices = selected[selected["model"] == variant] if variant is not None else selected
+        # One x axis per key for every activation of the row: grid values, or
+        # positions 0, 1, ... of names.
+        grid = {key: axis_values(runs[key]) for key in keys}
+        handles, gaps = [], False
+        for i, choice in enumerate(choices.to_dict("records")):
+            colour = f"C{i % 10}"
+            mine = runs[runs["activation"] == choice["activation"]]
+            lines = {key: profile(mine, keys, key, choice) for key in keys}
+            for ax, key in zip(row, keys):
+                gaps |= draw_profile(ax, lines[key], key, grid[key], choice, colour)
+            # A run on several profiles (the chosen point's) is counted once.
+            diverged = int(pd.concat(lines.values()).drop_duplicates(["point", "seed"])["diverged"].sum())
+            label = with_settings(choice["activation"], {key: choice[key] for key in keys})
+            label += f" ({diverged} diverged run(s) left out)" if diverged else ""
+            handles.append(plt.Line2D([], [], color=colour, marker="o", ms=4, label=label))
+        handles.append(plt.Line2D([], [], color="black", marker="o", ms=11, mfc="none", ls="", label="chosen value"))
+        if gaps:
+            handles.append(plt.Line2D([], [], color="black", marker="x", mew=2, ls="", label="every seed diverged"))
+        for ax, key in zip(row, keys):
+            values, numeric = grid[key]
+            if numeric and min(values) > 0 and max(values) >= 10 * min(values):
+                ax.set_xscale("log")
+                ax.minorticks_off()
+            ax.set_xticks(values if numeric else range(len(values)), [format_value(v) for v in values])
+            ax.set_xlabel(key)
+            ax.set_title(key if variant is None else f"{variant} · {key}", fontsize=10)
+            ax.grid(alpha=0.3)
+        # Beside the row, not over its data (constrained layout makes room).
+        row[-1].legend(handles=handles, title="activation · chosen settings", fontsize=8, title_fontsize=8,
+                       loc="upper left", bbox_to_anchor=(1.02, 1))  # fmt: skip
+        objective = choices["objective"].iloc[0]
+        name, better = OBJECTIVES.get(objective, (objective, None))
+        row[0].set_ylabel(f"{name}\n({better})" if better else name)
+    n_seeds = scores["seed"].nunique()
+    title = f"{dataset}: sensitivity to the tuned settings, mean over {n_seeds} tuning seed(s), band = min-max"
+    if len(keys) > 1:
+        title += ";\nalong each key, the other keys at each activation's chosen values"
+    figure.suptitle(title)
+    return figure
+
+
+def draw_profile(ax, line, key, grid, choice, colour):
+    """One activation's profile along ``key`` (the tuning runs ``line``):
+    mean and min-max band of its objective over the finite runs at each grid
+    value, and a ring on the chosen value. Returns whether some value had
+    only diverged runs (marked x)."""
+    values, numeric = grid
+    position = dict(zip(values, values if numeric else range(len(values))))
+    stats = line[~line["diverged"]].groupby(key)[choice["objective"]].agg(["mean", "min", "max"])
+    stats = stats.reindex(values)  # a value where every seed diverged: NaN, a gap in the line
+    x = [position[v] for v in values]
+    # Labels starting "_" stay out of the legend; they name the artists for tests.
+    name = choice["activation"]
+    ax.plot(x, stats["mean"], "o-", color=colour, ms=4, lw=1.5, label=f"_mean {name}")
+    ax.fill_between(x, stats["min"], stats["max"], color=colour, alpha=0.15, lw=0, label=f"_band {name}")
+    lost = [position[v] for v in values if np.isnan(stats.loc[v, "mean"]) and v in set(line[key])]
+    if lost:  # (an empty unclipped line would still claim a corner of the layout)
+        ax.plot(lost, [0] * len(lost), "x", color=colour, ms=7, mew=2, clip_on=False,
+                transform=ax.get_xaxis_transform(), label=f"_all diverged {name}")  # fmt: skip
+    chosen = [v for v in values if matches(pd.Series([v]), choice[key])[0]]
+    if not chosen:
+        raise ValueError(f"selected {key}={choice[key]} of {name} is not a tuned value")
+    ax.plot([position[chosen[0]]], [stats.loc[chosen[0], "mean"]], "o", ms=13, mfc="none", mec=colour, mew=2,
+            zorder=5, label=f"_chosen {name}")  # fmt: skip
+    return bool(lost)
+
+
+def plot_sensitivity(scores_path, selected_path, dataset, paths):
+    """results/figures/sensitivity_{dataset}: see ``sensitivity_figure``."""
+    save(sensitivity_figure(scores_path, selected_path, dataset), paths)
