@@ -308,6 +308,7 @@ def all_targets():
             targets += [f"{figures}/{kind}_{d}.{ext}" for d in planar_datasets()]
     if TUNING:
         targets += ["results/tuning/scores.csv", "results/tuning/selected.csv", "results/fixed/runs.csv"]
+        targets += [f"{figures}/sensitivity_{d}.{ext}" for d in DATASETS for ext in ("png", "svg")]
     if diagnostics_recorded():
         targets.append("results/diagnostics.csv")
         for ext in ("png", "svg"):

@@ -1,12 +1,13 @@
 """How figures and the explorer name a run's tuned settings (no plotting
 here, so the explorer's code hash does not follow the figures')."""
 
+from actzoo.tuning import TUNABLE
+
 # Short names of tuned keys in labels; other keys keep their own.
 ABBREVIATIONS = {"learning_rate": "lr", "batch_size": "bs"}
 # One order in every label, whatever order a table or metrics.json (its keys
-# sorted) holds them in: the tunable keys as the config schema lists them,
-# then any other in its given order.
-ORDER = ("learning_rate", "epochs", "batch_size", "optimizer", "initializer")
+# sorted) holds them in: the grid points' (actzoo.tuning), then any other.
+ORDER = tuple(TUNABLE)
 
 
 def settings_label(tuned):

@@ -15,7 +15,8 @@ The choice, in order (the first difference decides, so it is deterministic):
    or higher val_accuracy);
 3. the smaller standard deviation over those seeds (the steadier setting);
 4. the earlier grid point, in the grid's order: each key's values as listed,
-   the first key varying slowest (list the value you prefer first).
+   the keys in TUNABLE's order, the first varying slowest (list the value you
+   prefer first).
 """
 
 import itertools
@@ -35,13 +36,15 @@ OBJECTIVES = {"val_loss": "min", "val_accuracy": "max"}
 
 def point_name(values):
     """A grid point's name, as it appears in paths and tables: ``key=value``
-    pairs in grid order, joined by commas (``learning_rate=0.01,epochs=50``)."""
-    return ",".join(f"{key}={value}" for key, value in values.items())
+    pairs in TUNABLE's order, joined by commas (``learning_rate=0.01,epochs=50``)."""
+    return ",".join(f"{key}={values[key]}" for key in TUNABLE if key in values)
 
 
 def grid_points(grid):
-    """{name: {key: value}} of every combination of ``grid``'s values, in grid order."""
-    keys = list(grid)
+    """{name: {key: value}} of every combination of ``grid``'s values, in grid
+    order: the keys in TUNABLE's order (whatever the config's), the first
+    varying slowest, each key's values as listed."""
+    keys = [key for key in TUNABLE if key in grid]
     points = [dict(zip(keys, combination)) for combination in itertools.product(*(grid[k] for k in keys))]
     return {point_name(point): point for point in points}
 
@@ -121,7 +124,7 @@ def write_selection(metrics_paths, grid, objective, scores_path, selected_path):
     from actzoo.aggregate import read_metrics
 
     points = grid_points(grid)
-    scores = scores_table(read_metrics(metrics_paths), list(grid))
+    scores = scores_table(read_metrics(metrics_paths), [key for key in TUNABLE if key in grid])
     scores.to_csv(scores_path, index=False)
     select(scores, objective, points).to_csv(selected_path, index=False)
 
