@@ -110,6 +110,25 @@ def test_ties_go_to_the_steadier_point_then_to_the_earlier_in_the_grid():
     assert select(table, "val_accuracy", reordered).iloc[0]["point"] == "learning_rate=0.1"
 
 
+def test_a_choice_at_the_edge_of_the_grid_is_flagged():
+    table = scores(
+        [
+            ("relu", lr(0.001), 1, 0.5, 0.7),
+            ("relu", lr(0.01), 1, 0.3, 0.8),
+            ("relu", lr(0.1), 1, 0.1, 0.9),
+            ("tanh", lr(0.001), 1, 0.5, 0.7),
+            ("tanh", lr(0.01), 1, 0.1, 0.9),
+            ("tanh", lr(0.1), 1, 0.3, 0.8),
+        ]
+    )
+    edges = select(table, "val_loss", POINTS).set_index("activation")["at_grid_edge"].to_dict()
+    assert edges == {"relu": "learning_rate", "tanh": ""}
+    # Names have no edge; a key with one value has none either.
+    points = grid_points({"learning_rate": [0.01], "optimizer": ["adam", "sgd"]})
+    table = scores([("relu", {"learning_rate": 0.01, "optimizer": "sgd"}, 1, 0.1, 0.9)])
+    assert select(table, "val_loss", points).iloc[0]["at_grid_edge"] == ""
+
+
 def test_each_activation_and_data_set_gets_its_own_choice():
     table = scores(
         [
@@ -175,6 +194,9 @@ def test_evaluation_runs_train_with_the_chosen_settings(tuned_run):
     assert sorted(summary["tuning"].unique()) == ["fixed", "tuned"]
     markdown = (tuned_run / "results" / "summary.md").read_text()
     assert "## Fixed settings against tuned ones" in markdown
+    for activation, edge in selected["at_grid_edge"].fillna("").items():
+        chosen = f"learning_rate={selected.at[activation, 'learning_rate']}"
+        assert f"| {chosen}{' (grid edge)' if edge else ''} |" in markdown, (activation, markdown)
     overall = pd.read_csv(tuned_run / "results" / "overall.csv")
     assert len(overall) == 2, "the verdict across data sets ranks the tuned runs only"
 

@@ -281,10 +281,15 @@ def explorer_runs(filename):
 
 
 def fixed_tables(wildcards):
-    """With tuning, the runs at fixed settings, for the side-by-side verdict."""
+    """With tuning, the runs at fixed settings and the selection, for the
+    side-by-side verdict."""
     if not TUNING:
         return {}
-    return {"fixed_histories": "results/fixed/histories.csv", "fixed_runs": "results/fixed/runs.csv"}
+    return {
+        "fixed_histories": "results/fixed/histories.csv",
+        "fixed_runs": "results/fixed/runs.csv",
+        "selected": "results/tuning/selected.csv",
+    }
 
 
 def all_targets():

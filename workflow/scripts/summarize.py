@@ -14,4 +14,5 @@ write_summary(
     markdown_path=snakemake.output.markdown,
     fixed_histories_path=snakemake.input.get("fixed_histories"),
     fixed_runs_path=snakemake.input.get("fixed_runs"),
+    selected_path=snakemake.input.get("selected"),
 )

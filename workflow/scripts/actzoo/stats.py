@@ -469,10 +469,12 @@ def markdown(summary, threshold, comparisons=None):
     return "\n".join(lines) + "\n"
 
 
-def fixed_vs_tuned(summary, settings):
+def fixed_vs_tuned(summary, settings, edges=None):
     """Markdown: per data set (and variant), each activation's rank at the
     config's fixed settings beside its rank at its tuned ones, and where the
-    order changes. ``settings`` maps (task..., activation) to the chosen values."""
+    order changes. ``settings`` maps (task..., activation) to the chosen
+    values, ``edges`` to the tuned keys whose choice is at the grid's edge."""
+    edges = edges or {}
     metric = ranked_metric(summary)
     accuracy = accuracy_of(metric)
     keys = [k for k in task_columns(summary) if k != "tuning"]
@@ -496,13 +498,23 @@ def fixed_vs_tuned(summary, settings):
                     _number(row[f"{metric}_mean"]),
                     _number(row[f"{accuracy}_mean"]),
                 ]
-            lines.append(f"| {activation} | {' | '.join(cells)} | {settings.get((*task, activation), '')} |")
+            chosen = settings.get((*task, activation), "")
+            if edges.get((*task, activation)):
+                chosen += " (grid edge)"
+            lines.append(f"| {activation} | {' | '.join(cells)} | {chosen} |")
         moved = [a for a in tuned.index if fixed.at[a, "rank"] != tuned.at[a, "rank"]]
         if moved:
             change = ", ".join(f"{a} {fixed.at[a, 'rank']} → {tuned.at[a, 'rank']}" for a in moved)
             lines += ["", f"Tuning changes the ranking on {name}: {change}."]
         else:
             lines += ["", f"Tuning changes no rank on {name}."]
+        at_edge = [a for a in tuned.index if edges.get((*task, a))]
+        if at_edge:
+            lines += [
+                "",
+                f"At the edge of the grid, where the best value may lie beyond it (widen the grid): "
+                f"{', '.join(f'{a} ({edges[(*task, a)]})' for a in at_edge)}.",
+            ]
         lines.append("")
     lines.append(
         f"Ranks on {metric}, as in the tables below: fixed = every activation at the config's training settings, "
@@ -521,6 +533,7 @@ def write_summary(
     markdown_path,
     fixed_histories_path=None,
     fixed_runs_path=None,
+    selected_path=None,
 ):
     """summary.csv, comparisons.csv and the markdown table printed at the end
     of a run. With tuning, the runs at fixed settings come too: both are
@@ -540,6 +553,8 @@ def write_summary(
         tuned = runs[runs["tuning"] == "tuned"]
         keys = [k for k in task_columns(tuned) if k != "tuning"]
         settings = {tuple(row[keys + ["activation"]]): row["settings"] for _, row in tuned.iterrows()}
-        text = fixed_vs_tuned(summary_table, settings) + "\n" + text
+        selected = pd.read_csv(selected_path, keep_default_na=False) if selected_path else pd.DataFrame()
+        edges = {tuple(row[keys + ["activation"]]): row["at_grid_edge"] for _, row in selected.iterrows()}
+        text = fixed_vs_tuned(summary_table, settings, edges) + "\n" + text
     with open(markdown_path, "w") as handle:
         handle.write(text)

@@ -114,9 +114,22 @@ def select(scores, objective, points):
                 "n_diverged": n_diverged,
                 "runner_up": runner_up[1] if runner_up else "",
                 "runner_up_mean": runner_up[2] if runner_up else math.nan,
+                "at_grid_edge": ",".join(grid_edges(points, points[name])),
             }
         )
     return pd.DataFrame(rows)
+
+
+def grid_edges(points, values):
+    """The numeric keys of ``values`` (a grid point) at the smallest or largest
+    value the grid tries: there the best value may lie beyond the grid."""
+    edges = []
+    for key, value in values.items():
+        tried = {point[key] for point in points.values()}
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in tried)
+        if numeric and len(tried) > 1 and value in (min(tried), max(tried)):
+            edges.append(key)
+    return edges
 
 
 def write_selection(metrics_paths, grid, objective, scores_path, selected_path):
