@@ -236,7 +236,9 @@ CASES = [
         "datasets.circles.task",
         "'binary' was expected",
     ),
-    case("task-unknown", csv("good.csv", **{"datasets.table.task": "multiclas"}), "datasets.table.task", "is not one of"),
+    case(
+        "task-unknown", csv("good.csv", **{"datasets.table.task": "multiclas"}), "datasets.table.task", "is not one of"
+    ),
     case(
         "standardize-not-boolean",
         tiny(**{"datasets.circles.standardize": "yes"}),
@@ -503,7 +505,11 @@ VALID_CASES = [
     ),
     # Classes 3, 5 and 7 in one column: detected as a multiclass task.
     pytest.param(*classes_csv("multiclass.csv"), id="multiclass-csv-detected"),
-    pytest.param(tuned(grid={"learning_rate": [0.01, 0.1], "batch_size": [8, 16]}), {}, id="tuning-grid"),
+    pytest.param(
+        tuned(grid={"learning_rate": [0.01, 0.1], "batch_size": [8, 16], "initializer": ["matched", "he_uniform"]}),
+        {},
+        id="tuning-grid",
+    ),
     pytest.param(
         tiny(datasets={name: {"generator": name} for name in ("iris", "wine", "breast_cancer", "digits", "blobs")}),
         {},

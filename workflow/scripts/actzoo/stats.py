@@ -34,7 +34,7 @@ WILCOXON_MIN_PAIRS = 6
 def wilcoxon_min_pairs(n_comparisons=1, alpha=0.05):
     """Fewest pairs for which Holm-corrected Wilcoxon can be significant (>= 6)."""
     n = WILCOXON_MIN_PAIRS
-    while max(n_comparisons, 1) * 2.0**(1 - n) >= alpha:
+    while max(n_comparisons, 1) * 2.0 ** (1 - n) >= alpha:
         n += 1
     return n
 
