@@ -2,7 +2,7 @@
 reads job logs and memory, and a smoke test that --quick runs end to end and reports every number.
 
 The full benchmark (the targets of issues 4 and 11) is not part of the suite; run
-``python benchmarks/run.py`` for it (see the README's "Performance" section).
+``python benchmarks/run.py`` for it (see docs/performance.md).
 """
 
 import importlib.util

@@ -49,7 +49,7 @@ def test_every_rule_names_an_existing_env():
 
 def test_every_script_rule_carries_the_hash_of_its_script():
     """Without `code=script_hash(...)` of its own script, a rule's code edits
-    would silently rerun nothing (see the README's "Reruns")."""
+    would silently rerun nothing (see docs/reproducibility.md, "Only what changed reruns")."""
     scripts = 0
     for path, name, body in rule_blocks():
         script = re.search(r"^\s+script:\s*\n\s+\"\.\./scripts/([^\"]+)\"", body, flags=re.MULTILINE)

@@ -1,4 +1,4 @@
-"""The README's claims about the rule files, checked: `snakemake --lint` and
+"""docs/development.md's claims about the rule files, checked: `snakemake --lint` and
 `snakefmt --check .` are clean."""
 
 import subprocess

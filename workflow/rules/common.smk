@@ -69,7 +69,7 @@ wildcard_constraints:
 
 
 def script_hash(name):
-    """Hash of an entry script and the actzoo modules it imports (see README)."""
+    """Hash of an entry script and the actzoo modules it imports (see docs/reproducibility.md)."""
     script = ACTZOO_DIR / "workflow" / "scripts" / name
     if not script.is_file():
         raise FileNotFoundError(f"script_hash: no script {script}")

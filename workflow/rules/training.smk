@@ -30,7 +30,7 @@ rule train:
         # What the results depend on; a change retrains.
         settings=evaluation_training,
         # What the job is given: the same plus checkpoint_every, untracked
-        # (see job_training). The cache key still holds it (see README).
+        # (see job_training). The cache key still holds it (see docs/reproducibility.md).
         training=evaluation_job_training,
         # With tuning: the chosen values, recorded in metrics.json.
         tuned=evaluation_tuned,
