@@ -608,7 +608,8 @@ def test_seeds_needed_for_equivalence_where_it_is_not_expected_is_none():
 
     assert seeds_needed_equivalence(0.012, 0.01, 0.01, 1) is None, "outside the bounds"
     assert seeds_needed_equivalence(0.0099, 0.01, 0.01, 1) is None, "a negligible margin"
-    assert seeds_needed_equivalence(0.0, 0.0, 0.01, 1) is None and seeds_needed_equivalence(np.nan, 0.01, 0.01, 1) is None
+    assert seeds_needed_equivalence(0.0, 0.0, 0.01, 1) is None, "no spread: already decided"
+    assert seeds_needed_equivalence(np.nan, 0.01, 0.01, 1) is None
     assert seeds_needed_equivalence(0.0, 1e-12, 0.01, 3) == 2, "a huge margin: the fewest seeds"
     assert seeds_needed_equivalence(0.0, 0.01, 0.01, 1) < seeds_needed_equivalence(0.0, 0.01, 0.01, 6)
     assert seeds_needed_equivalence(0.0, 0.01, 0.01, 1) < seeds_needed_equivalence(0.005, 0.01, 0.01, 1)
