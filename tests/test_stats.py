@@ -536,8 +536,7 @@ def test_fewer_than_two_pairs_are_undecided_and_not_computed():
 
 def test_holm_corrects_the_tosts_within_each_task():
     """Two data sets, three pairs each: each task's TOST p-values are their own
-    Holm family. Three pairs whose raw TOST p-values are all below 0.05 but
-    one of them above 0.05 / 3 ... shows the correction changes a verdict."""
+    Holm family (not one family over all data sets)."""
     rng = np.random.default_rng(11)
     tables = []
     for dataset in ("one", "two"):
