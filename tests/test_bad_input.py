@@ -74,6 +74,18 @@ CUSTOM = {"custom_acts.py": "custom_acts.py", "broken_acts.py": "broken_acts.py"
 CASES = [
     # wrong types
     case("seeds-as-string", tiny(seeds="1, 2"), "seeds", "is not of type 'array'"),
+    case(
+        "smallest-effect-zero",
+        tiny(statistics={"smallest_effect": 0}),
+        "statistics.smallest_effect",
+        "less than or equal to the minimum of 0",
+    ),
+    case(
+        "smallest-effect-negative",
+        tiny(statistics={"smallest_effect": -0.01}),
+        "statistics.smallest_effect",
+        "less than or equal to the minimum of 0",
+    ),
     case("seed-not-integer", tiny(seeds=[1, 2.5]), "seeds[1]", "is not of type 'integer'"),
     case("seeds-repeated", tiny(seeds=[1, 1]), "seeds", "has non-unique elements"),
     case("epochs-as-word", tiny(**{"training.epochs": "ten"}), "training.epochs", "is not of type 'integer'"),
@@ -563,7 +575,7 @@ def test_schema_defaults_are_filled_in(tmp_path):
     assert config["training"]["optimizer"] == "adam"
     assert config["training"]["threads"] == 1
     assert config["training"]["diagnostics"] is True, "diagnostics are on by default"
-    assert config["statistics"] == {"accuracy_threshold": 0.9, "alpha": 0.05}
+    assert config["statistics"] == {"accuracy_threshold": 0.9, "alpha": 0.05, "smallest_effect": 0.01}
     assert config["datasets"]["circles"]["validation_fraction"] == 0.3
     assert config["datasets"]["circles"]["n_samples"] == 120, "a value given stays"
 

@@ -1,6 +1,7 @@
 """Seed statistics and comparisons on synthetic runs with known answers."""
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -324,20 +325,27 @@ def test_the_summary_says_how_many_seeds_would_separate_a_pair():
     text = markdown(summary, 0.9, comparisons)
     pair = comparisons[(comparisons["activation_a"] == "tanh") & (comparisons["activation_b"] == "relu")].iloc[0]
     assert not pair["significant"] and pair["seeds_needed"] > 3
-    assert f"tanh vs relu on circles: not separated with 3 seeds; about {pair['seeds_needed']} seeds" in text
+    assert pair["verdict"] == "undecided" and abs(pair["mean_difference"]) > 0.01, "the difference side is open"
+    assert (
+        f"tanh vs relu on circles: undecided with 3 seeds (difference -0.021, d_z = -0.22); "
+        f"about {pair['seeds_needed']} seeds would separate a difference this size"
+    ) in text
 
 
 def test_advice_for_an_unseparated_pair_whose_estimate_is_already_met():
     """The observed d_z is itself noisy: a pair not separated although its
     estimate is no more seeds than it has gets no "about N seeds" claim."""
-    from actzoo.stats import seeds_advice
+    from actzoo.stats import verdict_line
 
     row = {"activation_a": "tanh", "activation_b": "relu", "p_holm": 0.09, "significant": False, "n_pairs": 3,
-           "seeds_needed": 3, "effect_size_dz": 14.6, "test": "paired t"}  # fmt: skip
-    text = seeds_advice(row, "circles")
-    assert text.startswith("tanh vs relu on circles: not separated with 3 seeds, though a difference this size usually")
+           "seeds_needed": 3, "effect_size_dz": 14.6, "test": "paired t", "mean_difference": 0.05,
+           "smallest_effect": 0.01, "verdict": "undecided", "equivalent": False,
+           "seeds_needed_equivalence": pd.NA}  # fmt: skip
+    text = verdict_line(row, "circles")
+    assert text.startswith("tanh vs relu on circles: undecided with 3 seeds (difference +0.050, d_z = 14.60)")
+    assert text.endswith("a few more seeds should separate a difference this size, though 3 usually would")
     assert "about" not in text
-    assert "about 5 seeds would separate" in seeds_advice({**row, "seeds_needed": 5}, "circles")
+    assert "about 5 seeds would separate" in verdict_line({**row, "seeds_needed": 5}, "circles")
 
 
 # --- ranking on the test split (issue 20) --------------------------------------------
@@ -408,3 +416,216 @@ def test_with_one_seed_the_order_of_the_test_means_ranks():
     summary, _ = summarize(histories, with_test_scores(runs, TEST_ORDER))
     assert set(summary["rank_basis"]) == {"means only (tests not computed)"}
     assert rows(summary)["rank"].to_dict() == {"c": 1, "b": 2, "a": 3}
+
+
+# --- equivalence and the three verdicts (issue 22) -----------------------------------
+
+
+def runs_with_differences(base, differences, dataset="toy"):
+    """(histories, runs) where activation a scores ``base`` per seed and b
+    scores base + difference: a - b is exactly -difference per seed."""
+    base = np.asarray(base, dtype=float)
+    return synthetic({"a": list(base), "b": list(base + np.asarray(differences, dtype=float))}, dataset=dataset)
+
+
+def hand_tost(differences, delta):
+    """TOST p-value from scipy's t distribution: the larger of the two one-sided p-values."""
+    d = np.asarray(differences, dtype=float)
+    se = d.std(ddof=1) / np.sqrt(len(d))
+    df = len(d) - 1
+    return max(stats.t.sf((d.mean() + delta) / se, df), stats.t.cdf((d.mean() - delta) / se, df))
+
+
+def test_equivalence_test_matches_statsmodels_and_a_hand_value():
+    from statsmodels.stats.weightstats import ttost_paired
+
+    from actzoo.stats import equivalence_test
+
+    b = np.array([0.30, 0.35, 0.28, 0.33, 0.31])
+    d = np.array([0.001, -0.002, 0.0015, 0.0005, -0.001])
+    p = equivalence_test(b + d, b, 0.01)
+    assert p == pytest.approx(ttost_paired(b + d, b, -0.01, 0.01)[0])
+    assert p == pytest.approx(hand_tost(d, 0.01)) and p < 1e-3
+    # Mean 0.008 with a spread of 0.01: inside +-0.01, but not shown.
+    wide = np.array([0.02, -0.004, 0.015, 0.0, 0.009])
+    assert equivalence_test(b + wide, b, 0.01) == pytest.approx(hand_tost(wide, 0.01))
+    assert equivalence_test(b + wide, b, 0.01) > 0.2
+    assert math.isnan(equivalence_test([0.3], [0.3], 0.01)), "one pair: not computed"
+
+
+def test_differences_without_spread_have_a_certain_tost():
+    """Constant differences: statsmodels divides by a zero standard error
+    (NaN exactly at the bound); the limit is 0 inside the bounds, 1 outside."""
+    from actzoo.stats import equivalence_test
+
+    b = np.array([0.30, 0.35, 0.28])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no divide-by-zero warning either
+        assert equivalence_test(b, b, 0.01) == 0.0
+        assert equivalence_test(b + 0.25, b + 0.25 - 0.005, 0.01) == 0.0  # exactly 0.005 in binary: 0.25 steps
+        assert equivalence_test(np.full(3, 0.5), np.full(3, 0.25), 0.25) == 1.0, "at the bound: not inside"
+        assert equivalence_test(np.full(3, 0.5), np.full(3, 0.25), 0.01) == 1.0
+
+
+def test_identical_scores_are_equivalent_never_different_nor_an_error():
+    """relu against a leaky ReLU of slope 0: the same numbers on every seed."""
+    for losses in ([0.30, 0.35], [0.30, 0.35, 0.28, 0.33, 0.31, 0.29, 0.36]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            summary, comparisons = summarize(*synthetic({"relu": losses, "leaky_relu0": list(losses)}))
+        pair = comparisons.iloc[0]
+        assert pair["p_value"] == 1.0 and pair["tost_p_value"] == 0.0 and pair["tost_p_holm"] == 0.0
+        assert pair["verdict"] == "equivalent" and pair["equivalent"] and not pair["significant"]
+        assert pd.isna(pair["better"])
+        assert f"relu vs leaky_relu0 on toy: equivalent within ±0.01 with {len(losses)} seeds" in markdown(
+            summary, 0.9, comparisons
+        )
+
+
+def test_a_clearly_different_pair_names_the_better_side():
+    good = [0.10, 0.12, 0.11, 0.13, 0.09]
+    bad = [0.60, 0.65, 0.62, 0.66, 0.61]
+    for first, second in (("relu", "sigmoid"), ("sigmoid", "relu")):  # better as a and as b
+        table = {first: good if first == "relu" else bad, second: good if second == "relu" else bad}
+        summary, comparisons = summarize(*synthetic(table))
+        pair = comparisons.iloc[0]
+        assert pair["verdict"] == "different" and pair["better"] == "relu"
+        assert pair["tost_p_value"] > 0.99 and not pair["equivalent"]
+        assert f"{first} vs {second} on toy: different with 5 seeds, relu better" in markdown(summary, 0.9, comparisons)
+
+
+def test_a_small_difference_measured_closely_is_equivalent():
+    """Differences of about 0.002 +- 0.001 over 6 seeds: the TOST within
+    +-0.01 rejects, the difference test does not (Wilcoxon's smallest p with 6
+    pairs is 0.03 for all one sign; these have mixed signs)."""
+    d = [0.002, 0.003, 0.001, -0.001, 0.0025, 0.0015]
+    summary, comparisons = summarize(*runs_with_differences([0.3, 0.31, 0.29, 0.32, 0.3, 0.33], d))
+    pair = comparisons.iloc[0]
+    assert pair["tost_p_value"] == pytest.approx(hand_tost(-np.array(d), 0.01))
+    assert pair["verdict"] == "equivalent" and not pair["significant"]
+    # A margin hardly above the mean difference: the TOST cannot show it with 6 seeds.
+    assert hand_tost(d, 0.002) > 0.05
+    _, narrow = summarize(*runs_with_differences([0.3, 0.31, 0.29, 0.32, 0.3, 0.33], d), smallest_effect=0.002)
+    assert narrow.iloc[0]["verdict"] == "undecided"
+
+
+def test_a_small_sample_pair_is_undecided_with_the_seeds_for_the_open_side():
+    """3 seeds, a mean difference inside +-0.01 but a spread of 0.01: neither
+    test rejects; the observed difference points to equivalence, so the line
+    gives the TOST's seeds estimate."""
+    d = [0.012, -0.006, 0.0]  # mean 0.002
+    summary, comparisons = summarize(*runs_with_differences([0.3, 0.31, 0.29], d))
+    pair = comparisons.iloc[0]
+    assert pair["verdict"] == "undecided" and pd.isna(pair["better"])
+    needed = pair["seeds_needed_equivalence"]
+    assert 3 < needed < 100
+    line = (
+        "a vs b on toy: undecided with 3 seeds (difference -0.002, d_z = -0.22); "
+        f"about {needed} seeds would show equivalence within ±0.01"
+    )
+    assert line in markdown(summary, 0.9, comparisons)
+
+
+def test_fewer_than_two_pairs_are_undecided_and_not_computed():
+    summary, comparisons = summarize(*synthetic({"tanh": [0.3], "relu": [0.3]}))
+    pair = comparisons.iloc[0]
+    assert pair["verdict"] == "undecided" and math.isnan(pair["tost_p_value"]) and math.isnan(pair["tost_p_holm"])
+    assert not pair["equivalent"]
+    assert "tanh vs relu on toy: undecided, not tested (not computed" in markdown(summary, 0.9, comparisons)
+
+
+def test_holm_corrects_the_tosts_within_each_task():
+    """Two data sets, three pairs each: each task's TOST p-values are their own
+    Holm family (not one family over all data sets)."""
+    rng = np.random.default_rng(11)
+    tables = []
+    for dataset in ("one", "two"):
+        base = rng.normal(0.3, 0.05, 6)
+        scores = {name: list(base + rng.normal(0, 0.004, 6)) for name in ("x", "y", "z")}
+        tables.append(synthetic(scores, dataset=dataset))
+    histories = pd.concat([t[0] for t in tables], ignore_index=True)
+    runs = pd.concat([t[1] for t in tables], ignore_index=True)
+    _, comparisons = summarize(histories, runs)
+    for _, family in comparisons.groupby("dataset"):
+        assert family["tost_p_holm"].tolist() == pytest.approx(holm(family["tost_p_value"]).tolist())
+    assert (comparisons["tost_p_holm"] > comparisons["tost_p_value"]).any()
+
+
+def test_holm_on_the_tost_can_turn_equivalent_into_undecided():
+    """One pair alone is equivalent at its raw TOST p-value; among three
+    (the others identical in spread but clearly apart) Holm multiplies its
+    p-value by 3 and it is undecided."""
+    d = [0.007, -0.005, 0.01, -0.002, 0.008, 0.0]
+    base = [0.3, 0.31, 0.29, 0.32, 0.3, 0.33]
+    raw = hand_tost(d, 0.01)
+    assert 0.05 / 3 < raw < 0.05, raw
+    _, alone = summarize(*runs_with_differences(base, d))
+    assert alone.iloc[0]["verdict"] == "equivalent"
+    far = {"a": base, "b": list(np.add(base, d)), "c": list(np.add(base, 0.5))}
+    _, three = summarize(*synthetic(far))
+    pair = three[(three["activation_a"] == "a") & (three["activation_b"] == "b")].iloc[0]
+    assert pair["tost_p_value"] == pytest.approx(raw)
+    assert pair["verdict"] == "undecided"
+
+
+def test_a_real_difference_smaller_than_what_matters_is_different_and_says_so():
+    """Every difference 0.002 +- tiny: the difference test rejects and so does
+    the TOST; the verdict follows the ranks (different), the line adds that
+    it is within +-smallest_effect."""
+    d = [0.002, 0.0021, 0.0019, 0.002, 0.0022, 0.0018]
+    summary, comparisons = summarize(*runs_with_differences([0.3, 0.31, 0.29, 0.32, 0.3, 0.33], d))
+    pair = comparisons.iloc[0]
+    assert pair["significant"] and pair["equivalent"]
+    assert pair["verdict"] == "different" and pair["better"] == "a"
+    assert "also equivalent within ±0.01" in markdown(summary, 0.9, comparisons)
+
+
+@pytest.mark.parametrize("mean, m", [(0.0, 1), (0.003, 3)])
+def test_seeds_needed_for_equivalence_give_at_least_the_promised_power(mean, m):
+    """Paired differences N(mean, 0.01) tested as compare() tests them
+    (equivalence_test, level alpha / m): at the estimate at least about 80%
+    come out equivalent (the estimate is a lower bound on the power, so
+    conservative), at half of it clearly fewer."""
+    from actzoo.stats import equivalence_test, seeds_needed_equivalence
+
+    sd, delta, alpha = 0.01, 0.01, 0.05
+    n = seeds_needed_equivalence(mean, sd, delta, m, alpha)
+    rng = np.random.default_rng(5)
+
+    def power(size, trials=1000):
+        hits = sum(
+            equivalence_test(rng.normal(mean, sd, size), np.zeros(size), delta) < alpha / m for _ in range(trials)
+        )
+        return hits / trials
+
+    assert 0.78 <= power(n) <= 0.95, n
+    assert power(max(2, n // 2)) < 0.6
+
+
+def test_seeds_needed_for_equivalence_where_it_is_not_expected_is_none():
+    from actzoo.stats import seeds_needed_equivalence
+
+    assert seeds_needed_equivalence(0.012, 0.01, 0.01, 1) is None, "outside the bounds"
+    assert seeds_needed_equivalence(0.0099, 0.01, 0.01, 1) is None, "a negligible margin"
+    assert seeds_needed_equivalence(0.0, 0.0, 0.01, 1) is None, "no spread: already decided"
+    assert seeds_needed_equivalence(np.nan, 0.01, 0.01, 1) is None
+    assert seeds_needed_equivalence(0.0, 1e-12, 0.01, 3) == 2, "a huge margin: the fewest seeds"
+    assert seeds_needed_equivalence(0.0, 0.01, 0.01, 1) < seeds_needed_equivalence(0.0, 0.01, 0.01, 6)
+    assert seeds_needed_equivalence(0.0, 0.01, 0.01, 1) < seeds_needed_equivalence(0.005, 0.01, 0.01, 1)
+
+
+def test_write_summary_passes_the_smallest_effect_on(tmp_path):
+    from actzoo.stats import write_summary
+
+    d = [0.02, 0.03, 0.01, 0.025, 0.015, 0.02]
+    histories, runs = runs_with_differences([0.3, 0.31, 0.29, 0.32, 0.3, 0.33], d)
+    histories.to_csv(tmp_path / "h.csv", index=False)
+    runs.to_csv(tmp_path / "r.csv", index=False)
+    outputs = {name: tmp_path / name for name in ("summary.csv", "comparisons.csv", "summary.md")}
+    for delta, verdict in ((0.01, "different"), (0.5, "different")):
+        write_summary(tmp_path / "h.csv", tmp_path / "r.csv", 0.9, 0.05, outputs["summary.csv"],
+                      outputs["comparisons.csv"], outputs["summary.md"], smallest_effect=delta)  # fmt: skip
+        pair = pd.read_csv(outputs["comparisons.csv"]).iloc[0]
+        assert pair["smallest_effect"] == delta and pair["verdict"] == verdict
+        assert pair["equivalent"] == (delta == 0.5)
+        assert (f"also equivalent within ±{delta:g}" in outputs["summary.md"].read_text()) == (delta == 0.5)

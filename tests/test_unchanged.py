@@ -31,7 +31,10 @@ EXPECTED_TINY_RUN = {
     "params": "d2e4263f67a4a31d6f72d2af5032fdd84def5eb054d0c8424dbd4e91dceebcc4",
     "histories": "b8c98c4380cd0fcc878c4dd045951f0aaf2af843cc39850d0f3346dc992fdd39",
 }
-EXPECTED_TINY_TABLES = "674fe05670ddf336a1348b88c90a1a3d07009d69ff40f43d74d94297a8b537b4"
+# The statistics tables changed on purpose since: issue 22 gave comparisons.csv
+# the equivalence columns and summary.md a verdict per pair (the data, params
+# and histories above are still main's at 956a153).
+EXPECTED_TINY_TABLES = "897026ea38aa5c29113f329fc9b4551c60f5fcca9df817683fbd5300d9eea96e"
 
 # One data set per kind of split: balanced binary, multiclass, multi-label
 # (unstratified), a bundled standardised one, a user's CSV of class numbers.

@@ -65,6 +65,7 @@ rule summarize:
     params:
         accuracy_threshold=config["statistics"]["accuracy_threshold"],
         alpha=config["statistics"]["alpha"],
+        smallest_effect=config["statistics"]["smallest_effect"],
         code=script_hash("summarize.py"),
     script:
         "../scripts/summarize.py"

@@ -9,6 +9,7 @@ write_summary(
     runs_path=snakemake.input.runs,
     threshold=snakemake.params.accuracy_threshold,
     alpha=snakemake.params.alpha,
+    smallest_effect=snakemake.params.smallest_effect,
     summary=snakemake.output.summary,
     comparisons=snakemake.output.comparisons,
     markdown_path=snakemake.output.markdown,

@@ -6,6 +6,10 @@ test split, best epoch, epochs to an accuracy threshold, area under the
 validation-loss curve and wall time. Between activations: paired tests over the
 seeds both runs finished, Cohen's d_z and Holm-corrected p-values; the ranking
 derives from those tests only, so activations the tests cannot separate tie.
+Each pair also gets a paired equivalence test (TOST, bounds +-smallest_effect)
+and one verdict: different (and which is better), equivalent within
++-smallest_effect, or undecided with the seeds that would settle it
+(docs/statistics.md).
 
 Diverged runs (non-finite loss) are never dropped silently: they are counted in
 ``n_diverged`` of both tables, left out of the means and tests (their final
@@ -169,24 +173,102 @@ def seeds_needed(effect, n_comparisons, alpha=0.05, power=TARGET_POWER):
     return max(n, 2)
 
 
-def seeds_advice(row, task):
-    """One line on a pair: separated, or how many seeds would separate it."""
+# statistics.smallest_effect's default, in the ranked metric's units
+# (cross-entropy, in nats): exp(-loss) is the geometric mean of the
+# probability a model gives the true labels, so a loss difference of 0.01
+# means the two give the true labels about 1% (e**0.01) more or less
+# probability; see docs/statistics.md.
+DEFAULT_SMALLEST_EFFECT = 0.01
+
+
+def equivalence_test(a, b, smallest_effect):
+    """p-value of the paired TOST (two one-sided t-tests) that the mean of
+    a - b lies within +-smallest_effect (statsmodels' ``ttost_paired``);
+    NaN with fewer than two pairs.
+
+    Differences without spread (every one the same value c, e.g. an
+    activation against itself: c = 0) make statsmodels divide by a zero
+    standard error (a warning, and NaN at |c| = smallest_effect). The test's
+    limit is certain there: 0 if |c| < smallest_effect, else 1, so identical
+    scores always come out equivalent.
+    """
+    from statsmodels.stats.weightstats import ttost_paired
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    difference = a - b
+    if len(difference) < 2:
+        return np.nan
+    if np.all(difference == difference[0]):
+        return 0.0 if abs(difference[0]) < smallest_effect else 1.0
+    p, _, _ = ttost_paired(a, b, -smallest_effect, smallest_effect)
+    return float(p)
+
+
+def seeds_needed_equivalence(mean_difference, sd, smallest_effect, n_comparisons, alpha=0.05, power=TARGET_POWER):
+    """Seeds the paired TOST would need to show equivalence within
+    +-smallest_effect with ``power``, if the true mean difference and its SD
+    are the observed ones, at the corrected level alpha / n_comparisons (as
+    seeds_needed).
+
+    statsmodels has no power function for a TOST of means, so this uses its
+    one-sided t-test power for the two one-sided tests, P_low and P_upp, and
+    the Bonferroni bound P(both reject) >= P_low + P_upp - 1: a lower bound on
+    the power, so a conservative (high) number of seeds. None when the
+    observed difference is not inside the bounds (equivalence is then not
+    expected), the SD is zero or not finite, or the margin to the nearer
+    bound is negligible ((smallest_effect - |mean|) / sd < NEGLIGIBLE_DZ).
+    """
+    from statsmodels.stats.power import TTestPower
+
+    if not (np.isfinite(mean_difference) and np.isfinite(sd)) or sd <= 0:
+        return None
+    near = (smallest_effect - abs(mean_difference)) / sd
+    far = (smallest_effect + abs(mean_difference)) / sd
+    if near < NEGLIGIBLE_DZ:
+        return None
+    near, far = min(near, HUGE_DZ), min(far, HUGE_DZ)  # statsmodels' noncentral t is NaN beyond
+    level = alpha / max(n_comparisons, 1)
+    calculator, n = TTestPower(), 2
+
+    def bound(nobs):
+        one_sided = [calculator.power(effect_size=e, nobs=nobs, alpha=level, alternative="larger") for e in (near, far)]
+        return sum(one_sided) - 1
+
+    while not bound(n) >= power:  # `not >=`: a NaN power is not enough
+        n += 1
+        if n > MAX_SEEDS_SEARCHED:
+            return None
+    return n
+
+
+DIFFERENT, EQUIVALENT, UNDECIDED = "different", "equivalent", "undecided"
+
+
+def verdict_line(row, task):
+    """One line on a pair: its verdict, and for an undecided pair how many
+    seeds would settle the side the observed difference points to."""
     pair = f"{row['activation_a']} vs {row['activation_b']} on {task}"
     if not np.isfinite(row["p_holm"]):
-        return f"{pair}: not tested ({row['test']})"
-    if row["significant"]:
-        return f"{pair}: separated with {row['n_pairs']} seeds (d_z = {row['effect_size_dz']:.2f})"
-    if pd.isna(row["seeds_needed"]):
-        return f"{pair}: no difference detectable (d_z = {row['effect_size_dz']:.2f})"
-    if row["seeds_needed"] <= row["n_pairs"]:  # the observed d_z is itself a noisy estimate
-        return (
-            f"{pair}: not separated with {row['n_pairs']} seeds, though a difference this size usually is "
-            f"(d_z = {row['effect_size_dz']:.2f}); a few more seeds should settle it"
-        )
-    return (
-        f"{pair}: not separated with {row['n_pairs']} seeds; about {row['seeds_needed']} seeds would separate "
-        f"a difference this size (d_z = {row['effect_size_dz']:.2f})"
-    )
+        return f"{pair}: undecided, not tested ({row['test']})"
+    n, delta = row["n_pairs"], row["smallest_effect"]
+    size = f"difference {row['mean_difference']:+.3f}, d_z = {row['effect_size_dz']:.2f}"
+    if row["verdict"] == DIFFERENT:
+        line = f"{pair}: different with {n} seeds, {row['better']} better ({size})"
+        if row["equivalent"]:
+            line += f"; also equivalent within ±{delta:g}: a real difference smaller than what matters"
+        return line
+    if row["verdict"] == EQUIVALENT:
+        return f"{pair}: equivalent within ±{delta:g} with {n} seeds ({size})"
+    line = f"{pair}: undecided with {n} seeds ({size}); "
+    if abs(row["mean_difference"]) < delta:  # the equivalence side is the one the data point to
+        needed, goal = row["seeds_needed_equivalence"], f"show equivalence within ±{delta:g}"
+    else:
+        needed, goal = row["seeds_needed"], "separate a difference this size"
+    if pd.isna(needed):
+        return line + f"no number of seeds is estimated to {goal} (too small against the spread)"
+    if needed <= n:  # the observed effect is itself a noisy estimate
+        return line + f"a few more seeds should {goal}, though {n} usually would"
+    return line + f"about {needed} seeds would {goal}"
 
 
 def ranked_metric(table):
@@ -206,13 +288,23 @@ def _final_values(runs, metric):
     return runs[metric].where(~runs["diverged"].astype(bool))
 
 
-def compare(runs, metric=None, alpha=0.05):
+def verdict(different, equivalent):
+    """different (the Holm-corrected difference test rejects; it wins, as the
+    ranks follow it), else equivalent (the Holm-corrected TOST rejects), else
+    undecided. Untested pairs are neither, so undecided."""
+    return DIFFERENT if different else EQUIVALENT if equivalent else UNDECIDED
+
+
+def compare(runs, metric=None, alpha=0.05, smallest_effect=DEFAULT_SMALLEST_EFFECT):
     """All pairs of activations per task (see task_columns), on the seeds both
     finished.
 
     ``runs`` holds every run (diverged ones too): the diverged counts of both
     sides are reported, and the pair is tested on the remaining seeds.
-    ``metric`` defaults to ``ranked_metric(runs)``.
+    ``metric`` defaults to ``ranked_metric(runs)``. Besides the difference
+    test each pair gets the TOST for equivalence within +-``smallest_effect``
+    (in ``metric``'s units); both are Holm-corrected within the task, and
+    give the ``verdict``.
     """
     metric = metric or ranked_metric(runs)
     keys = task_columns(runs)
@@ -232,6 +324,13 @@ def compare(runs, metric=None, alpha=0.05):
         "p_holm",
         "significant",
         "seeds_needed",
+        "smallest_effect",
+        "tost_p_value",
+        "tost_p_holm",
+        "equivalent",
+        "seeds_needed_equivalence",
+        "verdict",
+        "better",
     ]
     rows = []
     for task, table in runs.groupby(keys, sort=False):
@@ -244,6 +343,7 @@ def compare(runs, metric=None, alpha=0.05):
         for first, second in pairs:
             pair = wide[[first, second]].dropna()
             test, p, effect = paired_test(pair[first], pair[second], wilcoxon_from)
+            difference = pair[first] - pair[second]
             rows.append(
                 {
                     **dict(zip(keys, task)),
@@ -259,22 +359,44 @@ def compare(runs, metric=None, alpha=0.05):
                     "test": test,
                     "p_value": p,
                     "effect_size_dz": effect,
+                    "smallest_effect": smallest_effect,
+                    "tost_p_value": equivalence_test(pair[first], pair[second], smallest_effect),
+                    "_sd": float(difference.std(ddof=1)) if len(pair) > 1 else np.nan,
                 }
             )
-    comparisons = pd.DataFrame(rows, columns=columns)
+    comparisons = pd.DataFrame(rows, columns=columns + ["_sd"])
     if comparisons.empty:
-        return comparisons
+        return comparisons[columns]
     needed = pd.Series(pd.NA, index=comparisons.index, dtype="Int64")
+    needed_equivalence = needed.copy()
     for _, family in comparisons.groupby(keys, sort=False):
         index = family.index
         comparisons.loc[index, "p_holm"] = holm(comparisons.loc[index, "p_value"])
+        # The TOSTs of a task are a family of their own, Holm-corrected as the
+        # difference tests are: "equivalent" then holds for all such pairs at
+        # once with family-wise error alpha.
+        comparisons.loc[index, "tost_p_holm"] = holm(comparisons.loc[index, "tost_p_value"])
         for row in index:
             seeds = seeds_needed(comparisons.at[row, "effect_size_dz"], len(index), alpha)
             needed[row] = pd.NA if seeds is None else seeds
+            seeds = seeds_needed_equivalence(
+                comparisons.at[row, "mean_difference"], comparisons.at[row, "_sd"], smallest_effect, len(index), alpha
+            )
+            needed_equivalence[row] = pd.NA if seeds is None else seeds
     comparisons["p_holm"] = comparisons["p_holm"].astype(float)
+    comparisons["tost_p_holm"] = comparisons["tost_p_holm"].astype(float)
     comparisons["seeds_needed"] = needed
+    comparisons["seeds_needed_equivalence"] = needed_equivalence
     comparisons["significant"] = comparisons["p_holm"] < alpha  # NaN (not computed) -> False
-    return comparisons
+    comparisons["equivalent"] = comparisons["tost_p_holm"] < alpha
+    comparisons["verdict"] = [verdict(*pair) for pair in zip(comparisons["significant"], comparisons["equivalent"])]
+    lower_a = comparisons["mean_difference"] < 0  # lower loss is better
+    comparisons["better"] = np.where(
+        comparisons["verdict"] == DIFFERENT,
+        np.where(lower_a, comparisons["activation_a"], comparisons["activation_b"]),
+        None,
+    )
+    return comparisons[columns]
 
 
 def _maximal_cliques(nodes, linked):
@@ -364,7 +486,7 @@ def rank_groups(summary, comparisons):
     return [ranks[k] for k in rows], [groups[k] for k in rows], [bases[k] for k in rows]
 
 
-def summarize(histories, runs, threshold=0.9, alpha=0.05):
+def summarize(histories, runs, threshold=0.9, alpha=0.05, smallest_effect=DEFAULT_SMALLEST_EFFECT):
     """The summary table (one row per task and activation) and the comparisons.
 
     Every run in ``runs`` counts, including diverged ones and runs whose history
@@ -403,7 +525,7 @@ def summarize(histories, runs, threshold=0.9, alpha=0.05):
         }
         rows.append(row)
     summary = pd.DataFrame(rows)
-    comparisons = compare(per_run, metric, alpha=alpha)
+    comparisons = compare(per_run, metric, alpha=alpha, smallest_effect=smallest_effect)
     summary["rank"], summary["group"], summary["rank_basis"] = rank_groups(summary, comparisons)
     tasks = list(zip(*(summary[k] for k in keys)))
     task_order = {task: i for i, task in enumerate(dict.fromkeys(tasks))}
@@ -450,15 +572,17 @@ def markdown(summary, threshold, comparisons=None):
             tests = sorted(set(comparisons.loc[same, "test"]))
             lines += ["", "Tests: " + "; ".join(tests) + "."]
             name = " · ".join(map(str, task))
-            lines += [""] + [f"- {seeds_advice(row, name)}" for _, row in comparisons[same].iterrows()]
+            lines += [""] + [f"- {verdict_line(row, name)}" for _, row in comparisons[same].iterrows()]
         lines.append("")
     lines.append(
         f"Rank = 1 + the number of activations with a significantly lower final {metric} (paired test over "
         "seeds, Holm-corrected); activations sharing a group letter are not significantly different. "
         "With fewer than 2 seeds no test is computed and the rank is the order of the means. "
-        "Diverged runs are counted, not averaged. Seeds needed: for 80% power at the Holm-corrected level "
-        "alpha / (number of pairs), estimated from the observed d_z (statsmodels), which the seeds at hand "
-        "measure only roughly."
+        "Diverged runs are counted, not averaged. Each pair's verdict: different (the paired test, Holm-corrected), "
+        "equivalent (the paired TOST within ±statistics.smallest_effect of "
+        f"{metric}, Holm-corrected), or undecided; docs/statistics.md. Seeds needed: for 80% power at the "
+        "Holm-corrected level alpha / (number of pairs), estimated from the observed difference and its spread "
+        "(statsmodels), which the seeds at hand measure only roughly."
         + (
             " Ranked on the test split: the final model's loss and accuracy on rows that neither training nor any "
             "choice of settings saw (epochs to the threshold still count validation accuracy)."
@@ -534,6 +658,7 @@ def write_summary(
     fixed_histories_path=None,
     fixed_runs_path=None,
     selected_path=None,
+    smallest_effect=DEFAULT_SMALLEST_EFFECT,
 ):
     """summary.csv, comparisons.csv and the markdown table printed at the end
     of a run. With tuning, the runs at fixed settings come too: both are
@@ -545,7 +670,9 @@ def write_summary(
             ignore_index=True,
         )
         runs = pd.concat([pd.read_csv(fixed_runs_path).assign(tuning="fixed"), runs.assign(tuning="tuned")])
-    summary_table, comparison_table = summarize(histories, runs, threshold=threshold, alpha=alpha)
+    summary_table, comparison_table = summarize(
+        histories, runs, threshold=threshold, alpha=alpha, smallest_effect=smallest_effect
+    )
     summary_table.to_csv(summary, index=False)
     comparison_table.to_csv(comparisons, index=False)
     text = markdown(summary_table, threshold, comparison_table)
