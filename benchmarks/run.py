@@ -85,6 +85,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
 from harness import REPO, copy_workflow, headless_chromium, job_stats, snakemake_command
 
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))

@@ -28,8 +28,23 @@ def test_literal_keyword_lists_match_keras():
 
 
 def test_lesson_names_and_aliases_are_accepted():
-    names = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "swish", "softplus",
-             "softsign", "mish", "relu6", "hard_sigmoid", "linear"]
+    names = [
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "elu",
+        "selu",
+        "gelu",
+        "silu",
+        "swish",
+        "softplus",
+        "softsign",
+        "mish",
+        "relu6",
+        "hard_sigmoid",
+        "linear",
+    ]
     assert list(check_all(names)) == names
 
 

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from actzoo.config import ConfigError, check_config, load_config
 from conftest import TINY_CONFIG, copy_workflow, write_config
 

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from actzoo import engine
 from actzoo.activations import normalise
-from actzoo.datasets import make_dataset, task_of
+from actzoo.datasets import task_of
 
 GRAD_NORM, ACT_MEAN, ACT_STD, FLAT, DEAD = range(5)
 
@@ -23,7 +23,14 @@ def loop_for(
     kernels multiplied by ``scale`` before anything runs."""
     task, n_outputs = task_of(data)
     model, opt = engine.build(
-        normalise(activation), 3, data["X_train"].shape[1], n_outputs, list(hidden_units), optimizer, learning_rate, task
+        normalise(activation),
+        3,
+        data["X_train"].shape[1],
+        n_outputs,
+        list(hidden_units),
+        optimizer,
+        learning_rate,
+        task,
     )
     for dense, _ in engine.hidden_layers(model):
         if bias is not None:

@@ -3,10 +3,8 @@
 import numpy as np
 import pytest
 
-from actzoo.activations import normalise
-from actzoo.datasets import make_dataset
-
 from actzoo import engine  # noqa: E402
+from actzoo.activations import normalise
 
 
 def train(data, activation, engine_name, **overrides):
@@ -77,9 +75,7 @@ def history_is_finite_until(rows):
 
 @pytest.mark.parametrize("engine_name", ["compiled", "keras_fit"])
 def test_divergence_stops_early_and_is_recorded(circles, engine_name):
-    result = train(
-        circles, "linear", engine_name, optimizer="sgd", learning_rate=100.0, epochs=50, hidden_units=[64]
-    )
+    result = train(circles, "linear", engine_name, optimizer="sgd", learning_rate=100.0, epochs=50, hidden_units=[64])
     rows = result["rows"]
     # With sgd at learning rate 100 this model's loss is finite in epoch 1 and
     # NaN from epoch 2 (the first row is ~4e16): training stops right there.

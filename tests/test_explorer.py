@@ -341,7 +341,9 @@ def test_a_diverged_run_is_labelled_and_not_drawn(browser, tmp_path):
     assert page.js(heatmaps) == 2, "at epoch 4, c has diverged: no heatmap for it"
     assert "diverged at epoch 3" in page.element("#notes").text
     assert "non-finite weights, no boundary" in page.element("#boundaries").text
-    page.act(lambda: page.js("const s = document.getElementById('frame'); s.value = 1; s.dispatchEvent(new Event('input'))"))
+    page.act(
+        lambda: page.js("const s = document.getElementById('frame'); s.value = 1; s.dispatchEvent(new Event('input'))")
+    )
     assert page.element("#epoch").text == "epoch 2 of 4"
     assert page.js(heatmaps) == 3, "before its divergence c is drawn, and labelled"
     assert "(diverged at epoch 3)" in page.element("#boundaries").text
@@ -460,7 +462,9 @@ def test_multiclass_regions_are_coloured_by_their_argmax_class(browser, tmp_path
     assert errors == [], errors
     page.act(lambda: page.element("#points option[value='none']").click())
     picture = page.screenshot("classes")
-    shades_rgb = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in page_data["datasets"][0]["class_shades"]])
+    shades_rgb = np.array(
+        [[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in page_data["datasets"][0]["class_shades"]]
+    )
     p = toy_classes(4)
     checked = 0
     for i in range(2, RES - 2, 3):

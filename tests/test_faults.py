@@ -301,7 +301,14 @@ def test_config_never_reaches_eval_exec_or_unsafe_yaml():
     """Config values reach code only through the explicit ``module:function``."""
     for path in python_sources():
         text = path.read_text()
-        for pattern in (r"\beval\(", r"\bexec\(", r"yaml\.load\(", r"yaml\.unsafe_load", r"\bpickle\b", r"allow_pickle"):
+        for pattern in (
+            r"\beval\(",
+            r"\bexec\(",
+            r"yaml\.load\(",
+            r"yaml\.unsafe_load",
+            r"\bpickle\b",
+            r"allow_pickle",
+        ):
             assert not re.search(pattern, text), f"{path}: {pattern}"
         if "import_module(" in text:
             # activations.py: the trusted module:function; worker.py: actzoo's

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import REPO, TINY_CONFIG, copy_workflow, planned_jobs, snakemake
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -104,9 +104,10 @@ def test_reruns_are_byte_identical_and_the_cache_serves_every_run(multiclass_run
         metrics_1.pop("train_seconds"), metrics_2.pop("train_seconds")
         assert metrics_1 == metrics_2, run
     for name in ("blobs", "iris", "breast_cancer"):
-        with np.load(multiclass_run / "results" / "datasets" / f"{name}.npz") as a, np.load(
-            other / "results" / "datasets" / f"{name}.npz"
-        ) as b:
+        with (
+            np.load(multiclass_run / "results" / "datasets" / f"{name}.npz") as a,
+            np.load(other / "results" / "datasets" / f"{name}.npz") as b,
+        ):
             assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files), name
 
     cached = copy_workflow(tmp_path / "cached", copy.deepcopy(MULTICLASS_CONFIG))

@@ -35,9 +35,7 @@ HAND = {
 
 def dominant(n_tasks=10):
     """``best`` wins every task; ``even`` and ``odd`` take turns in second place."""
-    return {
-        f"t{i}": {"best": 0.1, "even": 0.2 + 0.1 * (i % 2), "odd": 0.3 - 0.1 * (i % 2)} for i in range(n_tasks)
-    }
+    return {f"t{i}": {"best": 0.1, "even": 0.2 + 0.1 * (i % 2), "odd": 0.3 - 0.1 * (i % 2)} for i in range(n_tasks)}
 
 
 def test_average_ranks_and_friedman_by_hand_and_against_scipy():
@@ -57,8 +55,16 @@ def test_average_ranks_and_friedman_by_hand_and_against_scipy():
     assert not result["rejected"] and set(result["groups"].values()) == {"a"}, "no post-hoc without rejection"
     frame = table(result)
     assert list(frame["activation"]) == ["a", "b", "c"]
-    assert list(frame.columns[:8]) == ["activation", "mean_rank", "group", "n_tasks", "n_tasks_no_finished_run",
-                                       "rank_d1", "rank_d2", "rank_d3"]
+    assert list(frame.columns[:8]) == [
+        "activation",
+        "mean_rank",
+        "group",
+        "n_tasks",
+        "n_tasks_no_finished_run",
+        "rank_d1",
+        "rank_d2",
+        "rank_d3",
+    ]
     assert frame.loc[0, ["rank_d1", "rank_d2", "rank_d3"]].tolist() == [1, 1, 2]
     assert (frame["n_tasks"] == 3).all() and frame["friedman_chi2"].iloc[0] == pytest.approx(8 / 3)
     assert "does not reject" in markdown(result)

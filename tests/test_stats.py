@@ -131,14 +131,25 @@ def test_wilcoxon_used_only_when_it_can_be_significant_after_holm():
 
 
 def test_paired_test_degenerate_inputs():
-    assert paired_test([0.3], [0.2]) == (NOT_COMPUTED, pytest.approx(np.nan, nan_ok=True), pytest.approx(np.nan, nan_ok=True))
+    assert paired_test([0.3], [0.2]) == (
+        NOT_COMPUTED,
+        pytest.approx(np.nan, nan_ok=True),
+        pytest.approx(np.nan, nan_ok=True),
+    )
     test, p, effect = paired_test([0.2, 0.3], [0.2, 0.3])
     assert test.startswith("paired t") and p == 1.0 and effect == 0.0
 
 
 def test_epochs_to_threshold_and_auc():
     history = pd.DataFrame(
-        {"dataset": "d", "activation": "a", "seed": 1, "epoch": [1, 2, 3], "val_loss": [1.0, 1.0, 1.0], "val_accuracy": [0.5, 0.9, 0.95]}
+        {
+            "dataset": "d",
+            "activation": "a",
+            "seed": 1,
+            "epoch": [1, 2, 3],
+            "val_loss": [1.0, 1.0, 1.0],
+            "val_accuracy": [0.5, 0.9, 0.95],
+        }
     )
     assert epochs_to_threshold(history, 0.9) == 2
     assert epochs_to_threshold(history, 0.99) is None

@@ -1,5 +1,5 @@
-"""docs/development.md's claims about the rule files, checked: `snakemake --lint` and
-`snakefmt --check .` are clean."""
+"""docs/development.md's claims about the code's style, checked: `snakemake --lint`,
+`snakefmt --check .`, `ruff check .` and `ruff format --check .` are clean."""
 
 import subprocess
 import sys
@@ -21,3 +21,12 @@ def test_snakefmt_check_is_clean():
         [sys.executable, "-m", "snakefmt", "--check", "."], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+def test_ruff_check_and_format_are_clean():
+    """The rules pyproject.toml selects, with the ruff that requirements-dev.txt pins."""
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=REPO, capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]

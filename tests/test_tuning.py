@@ -9,6 +9,7 @@ import re
 
 import pandas as pd
 import pytest
+
 from actzoo.tuning import grid_points, point_name, read_selection, scores_table, select, split_settings
 from conftest import copy_workflow, snakemake, write_config
 

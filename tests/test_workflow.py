@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import TINY_CONFIG, planned_jobs, write_config
+from conftest import planned_jobs, write_config
 
 RUNS = [(d, a, s) for d in ("circles", "sensors") for a in ("tanh", "relu") for s in (1, 2)]
 
@@ -40,7 +40,16 @@ def test_history_and_metrics_columns(tiny_run):
     assert history["epoch"].tolist() == list(range(1, 7))
     assert history[["accuracy", "val_accuracy"]].stack().between(0, 1).all(), "binary accuracy of a multi-label task"
     metrics = json.loads((run / "metrics.json").read_text())
-    for key in ("dataset", "activation", "seed", "initial_weights_sha256", "val_loss", "val_accuracy", "train_seconds", "epochs"):
+    for key in (
+        "dataset",
+        "activation",
+        "seed",
+        "initial_weights_sha256",
+        "val_loss",
+        "val_accuracy",
+        "train_seconds",
+        "epochs",
+    ):
         assert key in metrics
     assert (metrics["dataset"], metrics["activation"], metrics["seed"], metrics["epochs"]) == ("sensors", "relu", 2, 6)
     assert metrics["val_loss"] == pytest.approx(history["val_loss"].iloc[-1])
@@ -63,19 +72,44 @@ def test_merged_tables(tiny_run):
     results = tiny_run / "results"
     histories = pd.read_csv(results / "histories.csv")
     assert list(histories.columns)[:8] == [
-        "dataset", "activation", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy",
+        "dataset",
+        "activation",
+        "seed",
+        "epoch",
+        "loss",
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
     ]
     assert len(histories) == len(RUNS) * 6
     assert not histories.duplicated(["dataset", "activation", "seed", "epoch"]).any()
     summary = pd.read_csv(results / "summary.csv")
-    for column in ("dataset", "activation", "n_seeds", "val_loss_mean", "val_loss_std", "val_accuracy_mean", "val_accuracy_std", "rank"):
+    for column in (
+        "dataset",
+        "activation",
+        "n_seeds",
+        "val_loss_mean",
+        "val_loss_std",
+        "val_accuracy_mean",
+        "val_accuracy_std",
+        "rank",
+    ):
         assert column in summary.columns
     assert len(summary) == 4 and (summary["n_seeds"] == 2).all()
     best = summary.loc[summary.groupby("dataset")["val_loss_mean"].idxmin()]
     assert (best["rank"] == 1).all(), "the lowest mean val_loss always has rank 1"
     diagnostics = pd.read_csv(results / "diagnostics.csv")
     assert list(diagnostics.columns) == [
-        "dataset", "activation", "seed", "epoch", "layer", "grad_norm", "act_mean", "act_std", "flat_fraction", "dead_units",
+        "dataset",
+        "activation",
+        "seed",
+        "epoch",
+        "layer",
+        "grad_norm",
+        "act_mean",
+        "act_std",
+        "flat_fraction",
+        "dead_units",
     ]
     assert len(diagnostics) == len(RUNS) * 7, "epochs 0-6, one hidden layer"
     assert diagnostics[["flat_fraction", "dead_units"]].stack().between(0, 1).all()

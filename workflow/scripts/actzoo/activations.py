@@ -85,14 +85,13 @@ def import_custom(name, search_dir=None):
         module = importlib.import_module(module_name)
     except Exception as error:  # a missing module, or one that fails while importing
         raise ActivationError(
-            f"activation {name!r}: cannot import module {module_name!r} "
-            f"({type(error).__name__}: {error})".replace("\n", " ")
+            f"activation {name!r}: cannot import module {module_name!r} ({type(error).__name__}: {error})".replace(
+                "\n", " "
+            )
         ) from None
     function = getattr(module, function_name, None)
     if function is None:
-        raise ActivationError(
-            f"activation {name!r}: module {module_name!r} has no {function_name!r}"
-        )
+        raise ActivationError(f"activation {name!r}: module {module_name!r} has no {function_name!r}")
     if not callable(function):
         raise ActivationError(f"activation {name!r}: {function_name!r} is not callable")
     return function
@@ -157,9 +156,7 @@ def _check_keras_kwargs(where, name, kwargs):
     allowed = KERAS_ACTIVATION_KWARGS.get(name, ())
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
-        raise ActivationError(
-            f"{where}: {name!r} takes no argument {unknown[0]!r}; expected one of {list(allowed)}"
-        )
+        raise ActivationError(f"{where}: {name!r} takes no argument {unknown[0]!r}; expected one of {list(allowed)}")
 
 
 def _check_kwargs(where, name, function, kwargs, skip_first):

@@ -167,9 +167,7 @@ def read_checked_csv(path, features, labels, task=None):
         if not values <= {0, 1}:
             integral = all(float(v).is_integer() for v in values)
             hint = " (class numbers need task: multiclass)" if integral and len(labels) == 1 else ""
-            raise DatasetError(
-                f"{path}: label column {column!r} must hold only 0 and 1, found {sorted(values)}{hint}"
-            )
+            raise DatasetError(f"{path}: label column {column!r} must hold only 0 and 1, found {sorted(values)}{hint}")
         if len(values) < 2:
             raise DatasetError(f"{path}: label column {column!r} has a single class; expected both 0 and 1")
     return table

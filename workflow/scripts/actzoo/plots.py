@@ -180,9 +180,7 @@ def draw_points(ax, X, y, multiclass, size=12, alpha=1.0):
         return
     positive = y[:, 0] > 0.5
     ax.scatter(X[~positive, 0], X[~positive, 1], marker="x", c="red", s=size, linewidths=1, alpha=alpha)
-    ax.scatter(
-        X[positive, 0], X[positive, 1], marker="o", facecolors="none", edgecolors="blue", s=size, alpha=alpha
-    )
+    ax.scatter(X[positive, 0], X[positive, 1], marker="o", facecolors="none", edgecolors="blue", s=size, alpha=alpha)
 
 
 def draw_boundary(ax, xx, yy, probability, X, y):

@@ -138,4 +138,3 @@ def train_and_save(
         metrics |= dict(zip(("test_loss", "test_accuracy"), scores))
     engine.write_json(outputs["metrics"], metrics)
     return metrics
-
