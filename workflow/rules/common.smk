@@ -210,7 +210,10 @@ def model_params(wildcards, tuned=None):
 
 
 def point_training(wildcards):
-    return training_params(wildcards, POINTS[wildcards.point])
+    """A tuning run's settings: its grid point's. No diagnostics: the
+    selection reads only the final validation scores (they do not change
+    training, see config.yaml)."""
+    return training_params(wildcards, POINTS[wildcards.point]) | {"diagnostics": False}
 
 
 def point_job_training(wildcards, resources):

@@ -67,8 +67,8 @@ use rule train as tune with:
     params:
         point="{point}",
         model=point_model,
-        settings=lambda wildcards: point_training(wildcards) | {"diagnostics": False},
-        training=lambda wildcards, resources: point_job_training(wildcards, resources) | {"diagnostics": False},
+        settings=point_training,
+        training=point_job_training,
         tuned=point_tuned,
         planar=False,
         grid_resolution=None,
