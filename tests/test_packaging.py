@@ -60,3 +60,16 @@ def test_every_script_rule_carries_the_hash_of_its_script():
         expected = f'code=script_hash("{script.group(1)}")'
         assert expected in body.replace(" ", ""), f"rule {name} in {path.name} lacks {expected}"
     assert scripts >= 9
+
+
+def test_the_version_is_one_number_everywhere():
+    """pyproject.toml, CITATION.cff and the changelog name the same release."""
+    import tomllib
+
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    assert citation["version"] == version
+    assert citation["license"] == "MIT" and (REPO / "LICENSE").read_text().startswith("MIT License")
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    released = re.findall(r"^## (\S+)", changelog, flags=re.MULTILINE)
+    assert released[0] == version, f"CHANGELOG.md's newest entry is {released[0]}, pyproject.toml says {version}"
