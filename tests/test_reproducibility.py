@@ -40,7 +40,7 @@ def test_editing_the_training_module_reruns_training_and_downstream_only(tiny_co
 
 
 def test_editing_a_plotting_helper_reruns_only_plots(tiny_copy):
-    append_comment(tiny_copy / SCRIPTS / "actzoo" / "plots.py")
+    append_comment(tiny_copy / SCRIPTS / "actzoo" / "figure_parts.py")
     jobs = planned_jobs(tiny_copy)
     assert jobs and set(jobs) - {"all"} <= PLOT_RULES
     assert "plot_curves" in jobs
@@ -48,7 +48,7 @@ def test_editing_a_plotting_helper_reruns_only_plots(tiny_copy):
 
 def test_editing_the_labels_reruns_figures_and_the_explorer_only(tiny_copy):
     """actzoo/labels.py names tuned settings for the figures and the explorer
-    page both; the explorer does not import the rest of plots.py."""
+    page both; the explorer imports no figure module."""
     append_comment(tiny_copy / SCRIPTS / "actzoo" / "labels.py")
     jobs = planned_jobs(tiny_copy)
     assert "build_explorer" in jobs and "plot_curves" in jobs
