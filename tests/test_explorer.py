@@ -146,6 +146,24 @@ def test_a_diverged_run_has_no_frames_from_its_divergence_on(tmp_path):
     assert run["diverged_epoch"] == 3 and run["frames"] == [0, 2] and len(run["val_loss"]) == 2
 
 
+def test_a_runs_identity_comes_from_its_metrics_json(tmp_path):
+    """Run files wherever they are (here in numbered directories that say
+    nothing): the page is the one built from results/runs-style paths."""
+    _, expected = build_toy(tmp_path / "named")
+    boundaries = [p for p in make_toy(tmp_path / "numbered") if p.parent.name != "seed3"]
+    moved = []
+    for number, path in enumerate(reversed(boundaries)):
+        target = tmp_path / "numbered" / "flat" / str(number)
+        shutil.copytree(path.parent, target)
+        moved.append(target / "boundary.npz")
+    page = build_explorer(
+        {"toy": tmp_path / "numbered" / "data" / "toy.npz"}, moved, metrics_of(moved),
+        tmp_path / "numbered" / "histories.csv", tmp_path / "numbered" / "runs.csv", [1, 2], tmp_path / "e.html",
+    )  # fmt: skip
+    assert page["runs_embedded"] == 6
+    assert page == expected
+
+
 def test_without_2d_data_the_page_says_so(tmp_path):
     make_toy(tmp_path)
     page = build_explorer({}, [], [], tmp_path / "histories.csv", tmp_path / "runs.csv", [1], tmp_path / "e.html")
