@@ -92,18 +92,7 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
             boundary = boundaries[(activation, seed)]
             run = select(runs, activation=activation, seed=seed).iloc[0]
             curve = select(histories, activation=activation, seed=seed)
-            entries.append(
-                {
-                    "activation": activation,
-                    "seed": int(seed),
-                    "frames": boundary["explorer_epochs"].tolist(),
-                    "offset": offset + len(frames),
-                    "epochs": int(run["epochs"]),
-                    "diverged_epoch": None if pd.isna(run["diverged_epoch"]) else int(run["diverged_epoch"]),
-                    "val_loss": rounded(curve["val_loss"]),
-                    "val_accuracy": rounded(curve["val_accuracy"]),
-                }
-            )
+            entries.append(run_entry(run, curve, boundary, offset + len(frames)))
             for frame in boundary["explorer_probabilities"]:
                 frames += list(np.moveaxis(frame, -1, 0)) if multiclass else [frame]
     epochs = sorted({e for entry in entries for e in entry["frames"]} | {int(histories["epoch"].max())})
@@ -132,6 +121,21 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
         chosen = runs.drop_duplicates("activation").set_index("activation")["settings"]
         payload["settings"] = {a: settings_label(chosen[a]) if isinstance(chosen[a], str) else "" for a in activations}
     return payload, frames
+
+
+def run_entry(run, curve, boundary, offset):
+    """One embedded run on the page: who it is, its frames (the first at
+    plane ``offset``), how it ended and its validation curves."""
+    return {
+        "activation": run["activation"],
+        "seed": int(run["seed"]),
+        "frames": boundary["explorer_epochs"].tolist(),
+        "offset": offset,
+        "epochs": int(run["epochs"]),
+        "diverged_epoch": None if pd.isna(run["diverged_epoch"]) else int(run["diverged_epoch"]),
+        "val_loss": rounded(curve["val_loss"]),
+        "val_accuracy": rounded(curve["val_accuracy"]),
+    }
 
 
 def build_explorer(data_paths, boundary_paths, metrics_paths, histories_path, runs_path, seeds, output):
