@@ -125,14 +125,22 @@ def iris():
 @pytest.fixture
 def drawn(monkeypatch):
     """Keep the figures the plot functions save, to inspect their panels."""
-    from actzoo import plots
+    from actzoo import (
+        boundary_figures,
+        curve_figures,
+        depth_figures,
+        diagnostic_figures,
+        figure_output,
+        sensitivity_figures,
+    )
 
     figures = []
-    real_save = plots.save
 
     def keep(figure, paths):
         figures.append(figure)
-        real_save(figure, paths)
+        figure_output.save(figure, paths)
 
-    monkeypatch.setattr(plots, "save", keep)
+    # Each figure module holds its own name for save.
+    for module in (boundary_figures, curve_figures, depth_figures, diagnostic_figures, sensitivity_figures):
+        monkeypatch.setattr(module, "save", keep)
     return figures

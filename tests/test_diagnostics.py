@@ -227,12 +227,12 @@ def write_run(directory, activation, seed, layers, diverged=False, empty=False):
 
 @pytest.mark.parametrize("layers", [1, 8])
 def test_figure_has_a_row_per_measure_and_a_column_per_layer(tmp_path, drawn, layers):
-    from actzoo import plots
+    from actzoo import diagnostic_figures
 
     runs = [write_run(tmp_path / f"{a}{s}", a, s, layers, diverged=(a, s) == ("tanh", 2))
             for a in ("sigmoid", "tanh", "relu") for s in (1, 2)]  # fmt: skip
     paths = [tmp_path / "diagnostics_toy.png", tmp_path / "diagnostics_toy.svg"]
-    plots.plot_diagnostics([d for d, _ in runs], [m for _, m in runs], "toy", paths)
+    diagnostic_figures.plot_diagnostics([d for d, _ in runs], [m for _, m in runs], "toy", paths)
     assert all(path.stat().st_size > 1000 for path in paths)
     (figure,) = drawn
     axes = np.array(figure.axes).reshape(5, layers)
@@ -244,11 +244,11 @@ def test_figure_has_a_row_per_measure_and_a_column_per_layer(tmp_path, drawn, la
 
 
 def test_figure_and_table_without_diagnostics(tmp_path, drawn):
-    from actzoo import plots
+    from actzoo import diagnostic_figures
     from actzoo.aggregate import DIAGNOSTICS_COLUMNS, write_diagnostics
 
     runs = [write_run(tmp_path / a, a, 1, 2, empty=True) for a in ("tanh", "relu")]
-    plots.plot_diagnostics([d for d, _ in runs], [m for _, m in runs], "toy", [tmp_path / "d.png"])
+    diagnostic_figures.plot_diagnostics([d for d, _ in runs], [m for _, m in runs], "toy", [tmp_path / "d.png"])
     assert "no diagnostics recorded" in drawn[0].axes[0].texts[0].get_text()
     write_diagnostics([d for d, _ in runs], [m for _, m in runs], tmp_path / "merged.csv")
     merged = pd.read_csv(tmp_path / "merged.csv")

@@ -40,6 +40,15 @@ def toy_grid(activation, epoch):
     return sigmoid(-30 * xx)
 
 
+def write_metrics(run_dir, dataset, activation, seed):
+    """The identity a run's metrics.json records (the explorer reads it there)."""
+    (run_dir / "metrics.json").write_text(json.dumps({"dataset": dataset, "activation": activation, "seed": seed}))
+
+
+def metrics_of(boundaries):
+    return [path.parent / "metrics.json" for path in boundaries]
+
+
 def make_toy(directory, seeds=(1, 2, 3), diverged=None, epochs=4, frames=2, settings=None):
     """The files build_explorer reads, for a data set "toy" with activations
     a, b, c; run (c, any seed) diverges at ``diverged`` (an epoch) if given.
@@ -61,6 +70,7 @@ def make_toy(directory, seeds=(1, 2, 3), diverged=None, epochs=4, frames=2, sett
             path.parent.mkdir(parents=True)
             grids = shades([toy_grid(activation, e) for e in replay])
             np.savez(path, xx=xx, yy=yy, explorer_epochs=np.array(replay), explorer_probabilities=grids)
+            write_metrics(path.parent, "toy", activation, seed)
             boundaries.append(path)
             for epoch in range(1, last + 1):
                 loss = 1 / (epoch + seed) + (0.1 if activation == "b" else 0)
@@ -83,6 +93,7 @@ def build_toy(directory, embedded=(1, 2), **kwargs):
     page = build_explorer(
         {"toy": Path(directory) / "data" / "toy.npz"},
         chosen,
+        metrics_of(chosen),
         Path(directory) / "histories.csv",
         Path(directory) / "runs.csv",
         list(embedded),
@@ -135,9 +146,27 @@ def test_a_diverged_run_has_no_frames_from_its_divergence_on(tmp_path):
     assert run["diverged_epoch"] == 3 and run["frames"] == [0, 2] and len(run["val_loss"]) == 2
 
 
+def test_a_runs_identity_comes_from_its_metrics_json(tmp_path):
+    """Run files wherever they are (here in numbered directories that say
+    nothing): the page is the one built from results/runs-style paths."""
+    _, expected = build_toy(tmp_path / "named")
+    boundaries = [p for p in make_toy(tmp_path / "numbered") if p.parent.name != "seed3"]
+    moved = []
+    for number, path in enumerate(reversed(boundaries)):
+        target = tmp_path / "numbered" / "flat" / str(number)
+        shutil.copytree(path.parent, target)
+        moved.append(target / "boundary.npz")
+    page = build_explorer(
+        {"toy": tmp_path / "numbered" / "data" / "toy.npz"}, moved, metrics_of(moved),
+        tmp_path / "numbered" / "histories.csv", tmp_path / "numbered" / "runs.csv", [1, 2], tmp_path / "e.html",
+    )  # fmt: skip
+    assert page["runs_embedded"] == 6
+    assert page == expected
+
+
 def test_without_2d_data_the_page_says_so(tmp_path):
     make_toy(tmp_path)
-    page = build_explorer({}, [], tmp_path / "histories.csv", tmp_path / "runs.csv", [1], tmp_path / "e.html")
+    page = build_explorer({}, [], [], tmp_path / "histories.csv", tmp_path / "runs.csv", [1], tmp_path / "e.html")
     assert page["datasets"] == [] and page["runs_embedded"] == 0
     assert "holds 0 of the 9 runs (2-D data sets: none)" in (tmp_path / "e.html").read_text()
 
@@ -423,6 +452,7 @@ def build_classes_toy(directory, seeds=(1, 2), epochs=4, frames=2):
             path.parent.mkdir(parents=True)
             grids = shades([toy_classes(e) for e in replay])
             np.savez(path, xx=xx, yy=yy, explorer_epochs=np.array(replay), explorer_probabilities=grids)
+            write_metrics(path.parent, "bands", activation, seed)
             boundaries.append(path)
             histories += [("bands", activation, seed, e, 1 / e, 0.5, 1 / e, 1 - 1 / e) for e in range(1, epochs + 1)]
             runs.append(("bands", activation, seed, epochs, False, None))
@@ -433,7 +463,7 @@ def build_classes_toy(directory, seeds=(1, 2), epochs=4, frames=2):
     )
     output = directory / "explorer.html"
     page = build_explorer(
-        {"bands": directory / "data" / "bands.npz"}, boundaries, directory / "histories.csv",
+        {"bands": directory / "data" / "bands.npz"}, boundaries, metrics_of(boundaries), directory / "histories.csv",
         directory / "runs.csv", list(seeds), output,
     )  # fmt: skip
     return output, page

@@ -10,9 +10,10 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 
-from actzoo import labels, plots
+from actzoo import boundary_figures, curve_figures, diagnostic_figures, figure_parts, labels
 
 SNAPSHOTS = [1, 3, 6]
+FIGURE_MODULES = ("boundary_figures", "curve_figures", "depth_figures", "diagnostic_figures", "sensitivity_figures")
 
 
 def write_data(path, n=60, seed=0):
@@ -66,7 +67,7 @@ def test_evolution_grid_marks_diverged_snapshots(tmp_path, drawn):
         write_run(tmp_path / "relu", "relu", 1, diverged_epoch=2),
     ]
     paths = [tmp_path / "evolution_toy.png", tmp_path / "evolution_toy.svg"]
-    plots.plot_evolution(data, [b for b, _ in runs], [m for _, m in runs], "toy", paths)
+    boundary_figures.plot_evolution(data, [b for b, _ in runs], [m for _, m in runs], "toy", paths)
     for path in paths:
         assert path.stat().st_size > 1000
     (figure,) = drawn
@@ -84,7 +85,7 @@ def test_evolution_grid_marks_diverged_snapshots(tmp_path, drawn):
 def test_evolution_when_every_run_diverged_at_once(tmp_path, drawn):
     data = write_data(tmp_path / "toy.npz")
     run = write_run(tmp_path / "relu", "relu", 1, diverged_epoch=1)
-    plots.plot_evolution(data, [run[0]], [run[1]], "toy", [tmp_path / "e.png"])
+    boundary_figures.plot_evolution(data, [run[0]], [run[1]], "toy", [tmp_path / "e.png"])
     (figure,) = drawn
     assert "diverged at epoch 1" in panel_texts(figure.axes[0])
 
@@ -98,7 +99,7 @@ def test_seed_boundaries_overlay_every_finished_seed(tmp_path, drawn):
         write_run(tmp_path / "relu3", "relu", 3, constant=0.2),
     ]
     paths = [tmp_path / "boundaries_seeds_toy.png", tmp_path / "boundaries_seeds_toy.svg"]
-    plots.plot_seed_boundaries(data, [b for b, _ in runs], [m for _, m in runs], "toy", paths)
+    boundary_figures.plot_seed_boundaries(data, [b for b, _ in runs], [m for _, m in runs], "toy", paths)
     for path in paths:
         assert path.stat().st_size > 1000
     (figure,) = drawn
@@ -111,14 +112,15 @@ def test_seed_boundaries_overlay_every_finished_seed(tmp_path, drawn):
 
 
 def test_has_boundary():
-    assert plots.has_boundary(np.array([[0.2, 0.7]]))
-    assert not plots.has_boundary(np.array([[0.2, 0.3]]))
-    assert not plots.has_boundary(np.array([[np.nan, 0.7]]))
+    assert boundary_figures.has_boundary(np.array([[0.2, 0.7]]))
+    assert not boundary_figures.has_boundary(np.array([[0.2, 0.3]]))
+    assert not boundary_figures.has_boundary(np.array([[np.nan, 0.7]]))
 
 
 def test_plot_code_never_imports_tensorflow():
-    code = "import sys, actzoo.plots; print(any(m.split('.')[0] == 'tensorflow' for m in sys.modules))"
-    scripts = Path(plots.__file__).parents[1]
+    modules = ", ".join(f"actzoo.{name}" for name in FIGURE_MODULES)
+    code = f"import sys, {modules}; print(any(m.split('.')[0] == 'tensorflow' for m in sys.modules))"
+    scripts = Path(labels.__file__).parents[1]
     result = subprocess.run([sys.executable, "-c", code], cwd=scripts, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 
@@ -151,9 +153,9 @@ def test_settings_label_is_compact_and_in_one_order():
     # runs.csv's settings text (the grid point's name) reads the same.
     assert labels.settings_label("epochs=50,learning_rate=0.01") == "lr=0.01, epochs=50"
     run = {"activation": "relu", "model": "deep", "tuned": {"learning_rate": 0.003}}
-    assert plots.run_label(run) == "deep · relu · lr=0.003"
-    assert plots.run_label(run, wrap=True) == "deep · relu\nlr=0.003", "narrow panel titles: two lines"
-    assert plots.run_label({"activation": "relu", "model": "deep"}) == "deep · relu", "untuned: as before"
+    assert figure_parts.run_label(run) == "deep · relu · lr=0.003"
+    assert figure_parts.run_label(run, wrap=True) == "deep · relu\nlr=0.003", "narrow panel titles: two lines"
+    assert figure_parts.run_label({"activation": "relu", "model": "deep"}) == "deep · relu", "untuned: as before"
 
 
 # Evaluation runs of a tuned config: each activation trained at its chosen
@@ -205,23 +207,23 @@ def test_tuned_runs_show_their_settings_in_every_figure(tmp_path, drawn):
 
     out = tmp_path / "figure.png"
 
-    plots.plot_curves(column("history"), column("metrics"), "toy", [out])
+    curve_figures.plot_curves(column("history"), column("metrics"), "toy", [out])
     legend = [t.get_text() for t in drawn[-1].axes[0].get_legend().get_texts()]
     assert legend == [TUNED_LABELS["tanh"], TUNED_LABELS["relu"] + " (1 diverged)"]
 
-    plots.plot_diagnostics(column("diagnostics"), column("metrics"), "toy", [out])
+    diagnostic_figures.plot_diagnostics(column("diagnostics"), column("metrics"), "toy", [out])
     assert [t.get_text() for t in drawn[-1].legends[0].get_texts()] == legend
 
-    plots.plot_boundaries(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
+    boundary_figures.plot_boundaries(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
     titles = [ax.get_title() for ax in drawn[-1].axes[:2]]
     assert titles == [f"{TUNED_TITLES[a]}  val_acc=0.900" for a in TUNED]
     assert titles_clear_the_suptitle(drawn[-1]), "two-line titles, the figure's title above them"
 
-    plots.plot_evolution(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
+    boundary_figures.plot_evolution(data, column("boundary", (1,)), column("metrics", (1,)), "toy", [out])
     rows = np.array(drawn[-1].axes).reshape(2, -1)
     assert [ax.get_ylabel() for ax in rows[:, 0]] == list(TUNED_TITLES.values())
 
-    plots.plot_seed_boundaries(data, column("boundary"), column("metrics"), "toy", [out])
+    boundary_figures.plot_seed_boundaries(data, column("boundary"), column("metrics"), "toy", [out])
     titles = [ax.get_title() for ax in drawn[-1].axes[:2]]
     assert titles == [f"{TUNED_TITLES['tanh']}: 2/2 boundaries", f"{TUNED_TITLES['relu']}: 1/2 boundaries"]
     assert titles_clear_the_suptitle(drawn[-1])
@@ -239,7 +241,7 @@ def three_bands(xx, sharpness=8.0):
 
 def test_class_margins_are_zero_exactly_on_the_boundaries():
     xx, _ = np.meshgrid(np.linspace(-1.5, 1.5, 31), np.linspace(-1.5, 1.5, 5))
-    margins = plots.class_margins(three_bands(xx))
+    margins = boundary_figures.class_margins(three_bands(xx))
     assert margins.shape == (3, 5, 31)
     winner = margins.argmax(axis=0)
     assert np.array_equal(winner, three_bands(xx).argmax(axis=-1)), "positive only for the argmax class"
@@ -268,12 +270,12 @@ def test_multiclass_boundaries_show_class_regions_and_points(tmp_path, drawn):
         (directory / "metrics.json").write_text(json.dumps(metrics))
         runs.append((directory / "boundary.npz", directory / "metrics.json"))
     boundaries, metrics = zip(*runs)
-    plots.plot_boundaries(data, boundaries, metrics, "bands", [tmp_path / "b.png"])
+    boundary_figures.plot_boundaries(data, boundaries, metrics, "bands", [tmp_path / "b.png"])
     for ax in drawn[-1].axes[:2]:
         assert len(ax.collections) >= 3, "filled regions, boundary lines and the points"
         markers = [c for c in ax.collections if isinstance(c, PathCollection)]
         assert len(markers) == 3, "one scatter per class"
         assert sorted(len(c.get_offsets()) for c in markers) == sorted(np.bincount(y[:, 0].astype(int)))
-    plots.plot_seed_boundaries(data, boundaries, metrics, "bands", [tmp_path / "s.png"])
+    boundary_figures.plot_seed_boundaries(data, boundaries, metrics, "bands", [tmp_path / "s.png"])
     assert "class boundaries of every seed" in drawn[-1].texts[0].get_text()
     assert "2/2" not in drawn[-1].axes[0].get_title() and "1/1 boundaries" in drawn[-1].axes[0].get_title()

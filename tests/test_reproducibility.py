@@ -40,15 +40,23 @@ def test_editing_the_training_module_reruns_training_and_downstream_only(tiny_co
 
 
 def test_editing_a_plotting_helper_reruns_only_plots(tiny_copy):
-    append_comment(tiny_copy / SCRIPTS / "actzoo" / "plots.py")
+    append_comment(tiny_copy / SCRIPTS / "actzoo" / "figure_parts.py")
     jobs = planned_jobs(tiny_copy)
     assert jobs and set(jobs) - {"all"} <= PLOT_RULES
     assert "plot_curves" in jobs
 
 
+def test_editing_one_kind_of_figure_reruns_those_figures_only(tiny_copy):
+    """Module boundaries are rerun boundaries: the boundary figures' module
+    is imported by their three scripts and nothing else."""
+    append_comment(tiny_copy / SCRIPTS / "actzoo" / "boundary_figures.py")
+    jobs = planned_jobs(tiny_copy)
+    assert jobs == {"plot_boundaries": 1, "plot_evolution": 1, "plot_seed_boundaries": 1, "all": 1}
+
+
 def test_editing_the_labels_reruns_figures_and_the_explorer_only(tiny_copy):
     """actzoo/labels.py names tuned settings for the figures and the explorer
-    page both; the explorer does not import the rest of plots.py."""
+    page both; the explorer imports no figure module."""
     append_comment(tiny_copy / SCRIPTS / "actzoo" / "labels.py")
     jobs = planned_jobs(tiny_copy)
     assert "build_explorer" in jobs and "plot_curves" in jobs

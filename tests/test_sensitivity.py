@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from actzoo import plots
+from actzoo import sensitivity_figures
 
 LEARNING_RATES = [0.001, 0.01, 0.1]
 EPOCHS = [20, 50]
@@ -106,7 +106,7 @@ DIVERGED = {
 @pytest.fixture
 def figure(tmp_path):
     scores, selected = write_tables(tmp_path, diverged=DIVERGED)
-    return plots.sensitivity_figure(scores, selected, "toy")
+    return sensitivity_figures.sensitivity_figure(scores, selected, "toy")
 
 
 def test_the_figure_files_are_written_and_reproducible(tmp_path):
@@ -114,7 +114,7 @@ def test_the_figure_files_are_written_and_reproducible(tmp_path):
     written = {}
     for attempt in ("a", "b"):
         paths = [tmp_path / f"{attempt}.png", tmp_path / f"{attempt}.svg"]
-        plots.plot_sensitivity(scores, selected, "toy", paths)
+        sensitivity_figures.plot_sensitivity(scores, selected, "toy", paths)
         written[attempt] = [path.read_bytes() for path in paths]
         assert all(len(content) > 1000 for content in written[attempt])
     assert written["a"] == written["b"], "same tables, same bytes"
@@ -184,7 +184,7 @@ def test_axes_name_the_objective_and_scale_the_keys(figure, tmp_path):
     assert epochs_panel.get_xscale() == "linear", "20 to 50 spans less than 10x"
     assert [t.get_text() for t in lr_panel.get_xticklabels()] == ["0.001", "0.01", "0.1"]
     scores, selected = write_tables(tmp_path, objective_name="val_accuracy")
-    accuracy = plots.sensitivity_figure(scores, selected, "toy").axes[0]
+    accuracy = sensitivity_figures.sensitivity_figure(scores, selected, "toy").axes[0]
     assert accuracy.get_ylabel() == "final validation accuracy\n(higher is better)"
     np.testing.assert_allclose(
         artist(accuracy, "_mean tanh").get_ydata(), [1 - objective("tanh", lr, 50) for lr in LEARNING_RATES]
@@ -201,7 +201,7 @@ def test_a_named_key_is_categorical(tmp_path):
     chosen = pd.read_csv(selected).rename(columns={"learning_rate": "optimizer"}).replace({"optimizer": names})
     table.to_csv(scores, index=False)
     chosen.to_csv(selected, index=False)
-    (ax,) = plots.sensitivity_figure(scores, selected, "toy").axes
+    (ax,) = sensitivity_figures.sensitivity_figure(scores, selected, "toy").axes
     assert ax.get_xscale() == "linear"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["sgd", "adam", "rmsprop"]
     line = artist(ax, "_mean tanh")
@@ -213,7 +213,7 @@ def test_a_named_key_is_categorical(tmp_path):
 
 def test_one_row_per_model_variant(tmp_path):
     scores, selected = write_tables(tmp_path, variants=("shallow", "deep"))
-    figure = plots.sensitivity_figure(scores, selected, "toy")
+    figure = sensitivity_figures.sensitivity_figure(scores, selected, "toy")
     assert [ax.get_title() for ax in figure.axes] == [
         "shallow · learning_rate", "shallow · epochs", "deep · learning_rate", "deep · epochs",
     ]  # fmt: skip
@@ -226,5 +226,5 @@ def test_one_row_per_model_variant(tmp_path):
 
 def test_a_data_set_without_tuning_runs_says_so(tmp_path):
     scores, selected = write_tables(tmp_path)
-    figure = plots.sensitivity_figure(scores, selected, "absent")
+    figure = sensitivity_figures.sensitivity_figure(scores, selected, "absent")
     assert "no tuning runs of absent" in figure.axes[0].texts[0].get_text()

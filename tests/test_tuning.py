@@ -234,8 +234,8 @@ def test_reruns_stay_precise_around_the_selection(tuned_run, tmp_path):
     assert changes[0] > 0 and changes[1] == 0, changes
 
     # A figure's code edited: the figure again, no training of any kind.
-    plots = directory / "workflow" / "scripts" / "actzoo" / "plots.py"
-    plots.write_text(plots.read_text() + "\n# an edit\n")
+    curves = directory / "workflow" / "scripts" / "actzoo" / "curve_figures.py"
+    curves.write_text(curves.read_text() + "\n# an edit\n")
     ran = jobs_run(snakemake(directory))
     assert "plot_curves" in ran and not {"tune", "train", "train_fixed"} & set(ran), ran
 

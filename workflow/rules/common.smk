@@ -76,6 +76,27 @@ def script_hash(name):
     return code_hash(script)
 
 
+def figure(name, caption, label, category="{dataset}"):
+    """A figure's outputs: results/figures/<name>.png, shown in the report
+    under ``category`` with report/<caption>.rst, and the same figure as SVG."""
+    return {
+        "png": report(
+            f"results/figures/{name}.png",
+            caption=f"../report/{caption}.rst",
+            category=category,
+            subcategory="figures",
+            labels={"figure": label},
+        ),
+        "svg": f"results/figures/{name}.svg",
+    }
+
+
+def entry_script(rule_name):
+    """A rule's entry script, workflow/scripts/<rule_name>.py, and the hash of
+    its code: a param, so that editing the code reruns the rule."""
+    return {"script": f"{rule_name}.py", "code": script_hash(f"{rule_name}.py")}
+
+
 def is_planar(dataset):
     spec = config["datasets"][dataset]
     if spec["generator"] == "csv":

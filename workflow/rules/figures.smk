@@ -1,129 +1,119 @@
-rule plot_curves:
+# Every figure rule has one shape. plot_activations spells it out; each other
+# figure is `use rule plot_activations as plot_<name> with:` and says only what
+# differs: input, output, log and params (Snakemake merges params by key). A
+# `use rule` cannot change `script:`, so the script is named by params.script.
+# figure() and entry_script() are in common.smk.
+
+
+rule plot_activations:
+    input:
+        "results/activations/zoo.npz",
+    output:
+        **figure("activations", "activations", "activation zoo", category="activation functions"),
+    log:
+        "logs/plot_activations.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        **entry_script("plot_activations"),
+    script:
+        "../scripts/{params.script}"
+
+
+use rule plot_activations as plot_curves with:
     input:
         histories=dataset_runs("history.csv"),
         metrics=dataset_runs("metrics.json"),
     output:
-        png=report(
-            "results/figures/curves_{dataset}.png",
-            caption="../report/curves.rst",
-            category="{dataset}",
-            subcategory="figures",
-            labels={"figure": "1 learning curves"},
-        ),
-        svg="results/figures/curves_{dataset}.svg",
+        **figure("curves_{dataset}", "curves", "1 learning curves"),
     log:
         "logs/plot_curves/{dataset}.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
     params:
+        **entry_script("plot_curves"),
         dataset="{dataset}",
-        code=script_hash("plot_curves.py"),
-    script:
-        "../scripts/plot_curves.py"
 
 
-rule plot_diagnostics:
-    input:
-        diagnostics=task_runs("diagnostics.csv"),
-        metrics=task_runs("metrics.json"),
-    output:
-        png=report(
-            f"results/figures/diagnostics_{TASK}.png",
-            caption="../report/diagnostics.rst",
-            category="{dataset}",
-            subcategory="figures",
-            labels={"figure": f"5 inside the network {TASK}"},
-        ),
-        svg=f"results/figures/diagnostics_{TASK}.svg",
-    log:
-        f"logs/plot_diagnostics/{TASK}.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
-    params:
-        dataset=task_title,
-        code=script_hash("plot_diagnostics.py"),
-    script:
-        "../scripts/plot_diagnostics.py"
-
-
-rule plot_boundaries:
+use rule plot_activations as plot_boundaries with:
     input:
         data="results/datasets/{dataset}.npz",
         boundaries=first_seed_runs("boundary.npz"),
         metrics=first_seed_runs("metrics.json"),
     output:
-        png=report(
-            "results/figures/boundaries_{dataset}.png",
-            caption="../report/boundaries.rst",
-            category="{dataset}",
-            subcategory="figures",
-            labels={"figure": "2 final decision boundaries"},
-        ),
-        svg="results/figures/boundaries_{dataset}.svg",
+        **figure("boundaries_{dataset}", "boundaries", "2 final decision boundaries"),
     log:
         "logs/plot_boundaries/{dataset}.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
     params:
+        **entry_script("plot_boundaries"),
         dataset="{dataset}",
-        code=script_hash("plot_boundaries.py"),
-    script:
-        "../scripts/plot_boundaries.py"
 
 
-rule plot_evolution:
+use rule plot_activations as plot_evolution with:
     input:
         data="results/datasets/{dataset}.npz",
         boundaries=first_seed_runs("boundary.npz"),
         metrics=first_seed_runs("metrics.json"),
     output:
-        png=report(
-            "results/figures/evolution_{dataset}.png",
-            caption="../report/evolution.rst",
-            category="{dataset}",
-            subcategory="figures",
-            labels={"figure": "3 boundary evolution"},
-        ),
-        svg="results/figures/evolution_{dataset}.svg",
+        **figure("evolution_{dataset}", "evolution", "3 boundary evolution"),
     log:
         "logs/plot_evolution/{dataset}.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
     params:
+        **entry_script("plot_evolution"),
         dataset="{dataset}",
-        code=script_hash("plot_evolution.py"),
-    script:
-        "../scripts/plot_evolution.py"
 
 
-rule plot_seed_boundaries:
+use rule plot_activations as plot_seed_boundaries with:
     input:
         data="results/datasets/{dataset}.npz",
         boundaries=dataset_runs("boundary.npz"),
         metrics=dataset_runs("metrics.json"),
     output:
-        png=report(
-            "results/figures/boundaries_seeds_{dataset}.png",
-            caption="../report/boundaries_seeds.rst",
-            category="{dataset}",
-            subcategory="figures",
-            labels={"figure": "4 boundaries of every seed"},
-        ),
-        svg="results/figures/boundaries_seeds_{dataset}.svg",
+        **figure("boundaries_seeds_{dataset}", "boundaries_seeds", "4 boundaries of every seed"),
     log:
         "logs/plot_seed_boundaries/{dataset}.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
     params:
+        **entry_script("plot_seed_boundaries"),
         dataset="{dataset}",
-        code=script_hash("plot_seed_boundaries.py"),
-    script:
-        "../scripts/plot_seed_boundaries.py"
+
+
+use rule plot_activations as plot_diagnostics with:
+    input:
+        diagnostics=task_runs("diagnostics.csv"),
+        metrics=task_runs("metrics.json"),
+    output:
+        **figure(f"diagnostics_{TASK}", "diagnostics", f"5 inside the network {TASK}"),
+    log:
+        f"logs/plot_diagnostics/{TASK}.log",
+    params:
+        **entry_script("plot_diagnostics"),
+        dataset=task_title,
+
+
+use rule plot_activations as plot_depth with:
+    input:
+        diagnostics="results/diagnostics.csv",
+        runs="results/runs.csv",
+    output:
+        **figure("depth_{dataset}", "depth", "6 depth"),
+    log:
+        "logs/plot_depth/{dataset}.log",
+    params:
+        **entry_script("plot_depth"),
+        dataset="{dataset}",
+        depths=variant_depths,
+
+
+use rule plot_activations as plot_sensitivity with:
+    input:
+        scores="results/tuning/scores.csv",
+        selected="results/tuning/selected.csv",
+    output:
+        **figure("sensitivity_{dataset}", "sensitivity", "7 sensitivity to the tuned settings"),
+    log:
+        "logs/plot_sensitivity/{dataset}.log",
+    params:
+        **entry_script("plot_sensitivity"),
+        dataset="{dataset}",
 
 
 rule tabulate_activations:
@@ -141,33 +131,11 @@ rule tabulate_activations:
         "../scripts/tabulate_activations.py"
 
 
-rule plot_activations:
-    input:
-        "results/activations/zoo.npz",
-    output:
-        png=report(
-            "results/figures/activations.png",
-            caption="../report/activations.rst",
-            category="activation functions",
-            subcategory="figures",
-            labels={"figure": "activation zoo"},
-        ),
-        svg="results/figures/activations.svg",
-    log:
-        "logs/plot_activations.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
-    params:
-        code=script_hash("plot_activations.py"),
-    script:
-        "../scripts/plot_activations.py"
-
-
 rule build_explorer:
     input:
         data=expand("results/datasets/{dataset}.npz", dataset=planar_datasets()),
         boundaries=explorer_runs("boundary.npz"),
+        metrics=explorer_runs("metrics.json"),
         histories="results/histories.csv",
         runs="results/runs.csv",
     output:
@@ -188,54 +156,3 @@ rule build_explorer:
         code=script_hash("build_explorer.py"),
     script:
         "../scripts/build_explorer.py"
-
-
-rule plot_depth:
-    input:
-        diagnostics="results/diagnostics.csv",
-        runs="results/runs.csv",
-    output:
-        png=report(
-            "results/figures/depth_{dataset}.png",
-            caption="../report/depth.rst",
-            category="{dataset}",
-            subcategory="figures",
-            labels={"figure": "6 depth"},
-        ),
-        svg="results/figures/depth_{dataset}.svg",
-    log:
-        "logs/plot_depth/{dataset}.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
-    params:
-        dataset="{dataset}",
-        depths=variant_depths,
-        code=script_hash("plot_depth.py"),
-    script:
-        "../scripts/plot_depth.py"
-
-
-rule plot_sensitivity:
-    input:
-        scores="results/tuning/scores.csv",
-        selected="results/tuning/selected.csv",
-    output:
-        png=report(
-            "results/figures/sensitivity_{dataset}.png",
-            caption="../report/sensitivity.rst",
-            category="{dataset}",
-            subcategory="figures",
-            labels={"figure": "7 sensitivity to the tuned settings"},
-        ),
-        svg="results/figures/sensitivity_{dataset}.svg",
-    log:
-        "logs/plot_sensitivity/{dataset}.log",
-    localrule: True
-    conda:
-        "../../envs/analysis.yaml"
-    params:
-        dataset="{dataset}",
-        code=script_hash("plot_sensitivity.py"),
-    script:
-        "../scripts/plot_sensitivity.py"

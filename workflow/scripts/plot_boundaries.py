@@ -2,7 +2,7 @@ from actzoo.logs import to_log
 
 to_log(snakemake.log[0])
 
-from actzoo.plots import plot_boundaries  # noqa: E402
+from actzoo.boundary_figures import plot_boundaries  # noqa: E402
 
 plot_boundaries(
     data_path=snakemake.input.data,

@@ -2,7 +2,7 @@ from actzoo.logs import to_log
 
 to_log(snakemake.log[0])
 
-from actzoo.plots import plot_depth  # noqa: E402
+from actzoo.depth_figures import plot_depth  # noqa: E402
 
 plot_depth(
     diagnostics_path=snakemake.input.diagnostics,

@@ -2,7 +2,7 @@ from actzoo.logs import to_log
 
 to_log(snakemake.log[0])
 
-from actzoo.plots import plot_diagnostics  # noqa: E402
+from actzoo.diagnostic_figures import plot_diagnostics  # noqa: E402
 
 plot_diagnostics(
     diagnostics_paths=snakemake.input.diagnostics,

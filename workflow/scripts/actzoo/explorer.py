@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib import colormaps, colors
 from plotly.offline import get_plotlyjs
 
+from actzoo.datasets import task_of
 from actzoo.labels import settings_label
 
 # explorer.html and explorer.js next to this file (provenance hashes them too).
@@ -80,7 +81,7 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
     data one per (frame, class). ``offset`` counts planes. ``histories`` and
     ``runs`` are its own."""
     with np.load(data_path) as data:
-        multiclass = "task" in data.files and str(data["task"]) == "multiclass"
+        multiclass = task_of(data)[0] == "multiclass"
         classes = [f"class {value:g}" for value in data["classes"]] if multiclass else ["label 0", "label 1"]
         split = {part: points(data[f"X_{key}"], data[f"y_{key}"], multiclass) for part, key in SPLITS}
     activations = list(dict.fromkeys(runs["activation"]))
@@ -91,18 +92,7 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
             boundary = boundaries[(activation, seed)]
             run = select(runs, activation=activation, seed=seed).iloc[0]
             curve = select(histories, activation=activation, seed=seed)
-            entries.append(
-                {
-                    "activation": activation,
-                    "seed": int(seed),
-                    "frames": boundary["explorer_epochs"].tolist(),
-                    "offset": offset + len(frames),
-                    "epochs": int(run["epochs"]),
-                    "diverged_epoch": None if pd.isna(run["diverged_epoch"]) else int(run["diverged_epoch"]),
-                    "val_loss": rounded(curve["val_loss"]),
-                    "val_accuracy": rounded(curve["val_accuracy"]),
-                }
-            )
+            entries.append(run_entry(run, curve, boundary, offset + len(frames)))
             for frame in boundary["explorer_probabilities"]:
                 frames += list(np.moveaxis(frame, -1, 0)) if multiclass else [frame]
     epochs = sorted({e for entry in entries for e in entry["frames"]} | {int(histories["epoch"].max())})
@@ -133,25 +123,33 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
     return payload, frames
 
 
-def build_explorer(data_paths, boundary_paths, histories_path, runs_path, seeds, output):
+def run_entry(run, curve, boundary, offset):
+    """One embedded run on the page: who it is, its frames (the first at
+    plane ``offset``), how it ended and its validation curves."""
+    return {
+        "activation": run["activation"],
+        "seed": int(run["seed"]),
+        "frames": boundary["explorer_epochs"].tolist(),
+        "offset": offset,
+        "epochs": int(run["epochs"]),
+        "diverged_epoch": None if pd.isna(run["diverged_epoch"]) else int(run["diverged_epoch"]),
+        "val_loss": rounded(curve["val_loss"]),
+        "val_accuracy": rounded(curve["val_accuracy"]),
+    }
+
+
+def build_explorer(data_paths, boundary_paths, metrics_paths, histories_path, runs_path, seeds, output):
     """Write the explorer of the 2-D data sets in ``data_paths`` ({name: npz}).
 
-    ``boundary_paths`` are the embedded runs' boundary.npz files, named
-    results/runs/<dataset>/[<model>/]<activation>/seed<seed>/ (the model level
-    with model variants, when runs.csv has a ``model`` column); the curves'
-    bands come from every run in ``histories_path``. With variants, each
-    (data set, variant) is one entry of the page's data set menu.
+    ``boundary_paths`` are the embedded runs' boundary.npz files and
+    ``metrics_paths`` their metrics.json files, in the same order; the curves'
+    bands come from every run in ``histories_path``. With model variants
+    (runs.csv has a ``model`` column), each (data set, variant) is one entry
+    of the page's data set menu.
     """
     histories, runs = pd.read_csv(histories_path), pd.read_csv(runs_path)
     keys = ["dataset", "model"] if "model" in runs.columns else ["dataset"]
-    boundaries = {}
-    for path in map(Path, boundary_paths):
-        run_dir = path.parent
-        task = tuple(p.name for p in reversed(run_dir.parents[1 : 1 + len(keys)]))
-        with np.load(path) as npz:
-            boundaries[(task, run_dir.parent.name, int(run_dir.name.removeprefix("seed")))] = {
-                key: npz[key] for key in ("xx", "yy", "explorer_epochs", "explorer_probabilities")
-            }
+    boundaries = read_grids(boundary_paths, metrics_paths, keys)
     datasets, frames = [], []
     for task in dict.fromkeys(zip(*(runs[k].astype(str) for k in keys))):
         if task[0] not in data_paths:
@@ -177,6 +175,20 @@ def build_explorer(data_paths, boundary_paths, histories_path, runs_path, seeds,
     }
     write_page(output, page, blob)
     return page
+
+
+def read_grids(boundary_paths, metrics_paths, keys):
+    """The embedded runs' grids by (task, activation, seed), a task being the
+    run's values of ``keys``: who a run is, metrics.json says."""
+    grids = {}
+    for path, metrics in zip(boundary_paths, metrics_paths, strict=True):
+        run = json.loads(Path(metrics).read_text())
+        task = tuple(str(run[key]) for key in keys)
+        with np.load(path) as npz:
+            grids[(task, run["activation"], int(run["seed"]))] = {
+                key: npz[key] for key in ("xx", "yy", "explorer_epochs", "explorer_probabilities")
+            }
+    return grids
 
 
 def write_page(output, page, blob):

@@ -19,21 +19,13 @@ with the p-value from ``scipy.stats.f``) and the critical difference (from
 ``scipy.stats.studentized_range``), the same quantity the Nemenyi p-values use.
 """
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from actzoo.stats import letter_groups, ranked_metric, task_columns  # noqa: E402
-
-# Deterministic SVG ids and no timestamp, as in actzoo.plots (not imported, so
-# that editing the plot helpers does not rerun this table).
-matplotlib.rcParams["svg.hashsalt"] = "actzoo"
-METADATA = {"svg": {"Date": None}, "png": {"Software": None}}
+from actzoo.figure_output import save
+from actzoo.stats import letter_groups, ranked_metric, task_columns
 
 MIN_TASKS = 3
 MIN_ACTIVATIONS = 3
@@ -286,9 +278,7 @@ def plot_critical_difference(result, paths):
             f"p = {_p(result['p_f'])}): one bar joins all"
         )
     ax.set_title(title, fontsize=9)
-    for path in paths:
-        figure.savefig(path, dpi=110, bbox_inches="tight", metadata=METADATA[str(path).rsplit(".", 1)[-1]])
-    plt.close(figure)
+    save(figure, paths)
 
 
 def write_overall(summary_path, alpha, table_path, markdown_path, figure_paths):
