@@ -48,8 +48,8 @@ def read(path):
 def active_run(directory="."):
     """A one-line refusal if another snakemake run is active here, else None."""
     found = read(Path(directory) / RECORD)
-    if not isinstance(found, dict) or not isinstance(found.get("pid"), int):
-        return None
+    if not isinstance(found, dict) or not isinstance(found.get("pid"), int) or found["pid"] <= 0:
+        return None  # garbage: no run wrote it
     # Another host's pid names nothing here; a process is never refused by its own record.
     if found.get("host") != socket.gethostname() or found["pid"] == os.getpid():
         return None
