@@ -115,27 +115,7 @@ def start_worker(directory, stem, ident):
         os.pwrite(lock, json.dumps(record).encode(), 0)
         remove(directory, f"{stem}.sock")
         remove(directory, f"{stem}.log")  # a fresh file: an exiting worker removes only its own log
-        search_path = json.dumps([str(PACKAGE_DIR.parent), *sys.path])
-        # The owner is in the command line so that `ps` tells which run a worker serves.
-        command = [sys.executable, "-c", SERVE, stem, search_path, f"--owner={ident['owner']}"]
-        worker_log = open_in(directory, f"{stem}.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        try:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=worker_log,
-                cwd="/",
-                pass_fds=(directory,),
-                start_new_session=True,  # not in the job's process group: it outlives the job
-            )
-        finally:
-            os.close(worker_log)
-        with process.stdout:
-            process.stdin.write(json.dumps({"identity": ident, "directory": directory}).encode() + b"\n")
-            process.stdin.close()
-            ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
-            answer = process.stdout.readline() if ready else b""
+        process, answer = launch(directory, stem, ident)
         if answer.strip() != b"ready":
             process.kill()
             process.wait()
@@ -150,6 +130,34 @@ def start_worker(directory, stem, ident):
         return connection
     finally:
         os.close(lock)
+
+
+def launch(directory, stem, ident):
+    """Spawn a worker for ``ident`` in a session of its own, logging to
+    ``<stem>.log``; (its process, its first line or b"" if it said nothing
+    within START_TIMEOUT)."""
+    search_path = json.dumps([str(PACKAGE_DIR.parent), *sys.path])
+    # The owner is in the command line so that `ps` tells which run a worker serves.
+    command = [sys.executable, "-c", SERVE, stem, search_path, f"--owner={ident['owner']}"]
+    worker_log = open_in(directory, f"{stem}.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=worker_log,
+            cwd="/",
+            pass_fds=(directory,),
+            start_new_session=True,  # not in the job's process group: it outlives the job
+        )
+    finally:
+        os.close(worker_log)
+    with process.stdout:
+        process.stdin.write(json.dumps({"identity": ident, "directory": directory}).encode() + b"\n")
+        process.stdin.close()
+        ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
+        answer = process.stdout.readline() if ready else b""
+    return process, answer
 
 
 def last_line(directory, name):
