@@ -63,6 +63,12 @@ def test_a_reused_pid_of_another_program_is_ignored(tmp_path):
         process.wait()
 
 
+def test_a_record_with_an_impossible_pid_is_ignored(tmp_path):
+    for pid in (-1, 0):
+        write(tmp_path, pid=pid)
+        assert activerun.active_run(tmp_path) is None, pid
+
+
 def test_another_hosts_record_and_garbage_are_ignored(tmp_path, sleeper):
     write(tmp_path, pid=sleeper, host="another-node")
     assert activerun.active_run(tmp_path) is None

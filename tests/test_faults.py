@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 
+from actzoo import processes
 from conftest import REPO, copy_workflow
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -86,22 +88,14 @@ def wait_for(condition, process, timeout=600, what="condition"):
 def living_members(group):
     """PIDs of the processes in process group ``group`` that are not zombies."""
     members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for process in psutil.process_iter():
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            in_group = os.getpgid(process.pid) == group
+        except ProcessLookupError:
             continue  # the process ended while we looked
-        state, pgrp = fields[0], int(fields[2])
-        if pgrp == group and state not in ("Z", "X"):
-            members.append(int(stat.parent.name))
+        if in_group and processes.is_alive(process.pid):
+            members.append(process.pid)
     return members
-
-
-def living(pid):
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
 
 
 def wait_until_gone(pid, member=True, timeout=60):
@@ -109,7 +103,7 @@ def wait_until_gone(pid, member=True, timeout=60):
     lives (SIGKILLed processes die at their next scheduling, not at once);
     False if one outlives ``timeout``."""
     deadline = time.monotonic() + timeout
-    while living_members(pid) if member else living(pid):
+    while living_members(pid) if member else processes.is_alive(pid):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
@@ -311,9 +305,9 @@ def test_config_never_reaches_eval_exec_or_unsafe_yaml():
         ):
             assert not re.search(pattern, text), f"{path}: {pattern}"
         if "import_module(" in text:
-            # activations.py: the trusted module:function; worker.py: actzoo's
-            # own modules only (tests/test_worker.py).
-            assert path.name in ("activations.py", "worker.py"), f"{path} imports modules by name"
+            # activations.py: the trusted module:function; worker.py and
+            # workercommon.py: actzoo's own modules only (tests/test_worker.py).
+            assert path.name in ("activations.py", "worker.py", "workercommon.py"), f"{path} imports modules by name"
 
 
 def test_saved_model_with_custom_activation_loads_in_safe_mode(tmp_path, monkeypatch):

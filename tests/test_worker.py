@@ -14,9 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
-from actzoo import worker
+from actzoo import processes, worker, workerclient, workercommon
 from conftest import REPO
 
 # A function the copied package gains, reporting where and how it ran.
@@ -54,7 +55,7 @@ def probe(path, seconds=0, spin=False, wait_for=None, leak=False, fail=None):
 JOB = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from actzoo.worker import call
+from actzoo.workerclient import call
 result = call(sys.argv[2], json.loads(sys.argv[3]), owner=int(sys.argv[4]))
 print("result", json.dumps(result), flush=True)
 """
@@ -82,14 +83,10 @@ def set_version(scripts, version):
 def workers_of(scripts):
     """PIDs of the live worker processes serving code from ``scripts``."""
     found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            argv = cmdline.read_bytes().decode(errors="replace").split("\0")
-            state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state != "Z" and len(argv) > 3 and argv[2] == worker.SERVE and str(scripts) in argv[4]:
-            found.append(int(cmdline.parent.name))
+    for process in psutil.process_iter():
+        argv = processes.command_line(process.pid)
+        if len(argv) > 3 and argv[2] == worker.SERVE and str(scripts) in argv[4] and processes.is_alive(process.pid):
+            found.append(process.pid)
     return found
 
 
@@ -122,22 +119,22 @@ def wait_until(condition, timeout=60):
     return True
 
 
-def stat_fields(pid):
-    """/proc/<pid>/stat from its state on (state, ppid, ..., utime at [11], stime at [12]); [] if gone."""
+def status(pid):
+    """psutil's state of process ``pid`` (running, stopped, zombie, ...); None if gone."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return []
+        return psutil.Process(pid).status()
+    except psutil.NoSuchProcess:
+        return None
 
 
 def pid_gone(pid):
-    fields = stat_fields(pid)
-    return not fields or fields[0] == "Z"
+    return not processes.is_alive(pid)
 
 
-def cpu_ticks(pid):
-    fields = stat_fields(pid)
-    return int(fields[11]) + int(fields[12])
+def cpu_seconds(pid):
+    """User and system CPU time of process ``pid``, in the kernel's 10 ms ticks."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def killed_workers_stem(package, tmp_path):
@@ -159,55 +156,57 @@ needs_root = pytest.mark.skipif(os.getuid() != 0, reason="switches to another ui
 
 
 def test_the_key_covers_code_interpreter_environment_slurm_job_and_run(tmp_path, monkeypatch):
-    for name in [n for n in os.environ if n.startswith(worker.IMPORT_ENV_PREFIXES) or n in worker.IMPORT_ENV_NAMES]:
+    for name in [
+        n for n in os.environ if n.startswith(workercommon.IMPORT_ENV_PREFIXES) or n in workercommon.IMPORT_ENV_NAMES
+    ]:
         monkeypatch.delenv(name)
-    base = worker.key_of(worker.identity(owner=100))
-    assert worker.key_of(worker.identity(owner=100)) == base
-    assert worker.key_of(worker.identity(owner=101)) != base, "one worker per snakemake run"
+    base = workercommon.key_of(workercommon.identity(owner=100))
+    assert workercommon.key_of(workercommon.identity(owner=100)) == base
+    assert workercommon.key_of(workercommon.identity(owner=101)) != base, "one worker per snakemake run"
     for name, value in [("TF_ENABLE_ONEDNN_OPTS", "0"), ("KERAS_BACKEND", "jax"), ("CUDA_VISIBLE_DEVICES", "")]:
         with monkeypatch.context() as patch:
             patch.setenv(name, value)
-            assert worker.key_of(worker.identity(owner=100)) != base, name
+            assert workercommon.key_of(workercommon.identity(owner=100)) != base, name
     with monkeypatch.context() as patch:
         patch.setenv("SLURM_JOB_ID", "1234")
-        assert worker.key_of(worker.identity(owner=100)) != base, "never shared across SLURM jobs"
+        assert workercommon.key_of(workercommon.identity(owner=100)) != base, "never shared across SLURM jobs"
     with monkeypatch.context() as patch:
         patch.setattr(sys, "executable", "/another/python")
-        assert worker.key_of(worker.identity(owner=100)) != base
+        assert workercommon.key_of(workercommon.identity(owner=100)) != base
     with monkeypatch.context() as patch:
-        patch.setattr(worker, "distributions", lambda: "another set of distributions")
-        assert worker.key_of(worker.identity(owner=100)) != base
+        patch.setattr(workercommon, "distributions", lambda: "another set of distributions")
+        assert workercommon.key_of(workercommon.identity(owner=100)) != base
     with monkeypatch.context() as patch:
         patch.setenv("UNRELATED_SETTING", "x")
-        assert worker.key_of(worker.identity(owner=100)) == base, "other variables do not matter at import"
+        assert workercommon.key_of(workercommon.identity(owner=100)) == base, "other variables do not matter at import"
 
     copy = tmp_path / "actzoo"
-    shutil.copytree(Path(worker.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    before = worker.package_hash(copy)
+    shutil.copytree(Path(workercommon.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = workercommon.package_hash(copy)
     with open(copy / "engine.py", "a") as handle:
         handle.write("\n# an edit\n")
-    assert worker.package_hash(copy) != before
+    assert workercommon.package_hash(copy) != before
 
 
 def test_the_key_covers_every_installed_distribution(tmp_path, monkeypatch):
     site = tmp_path / "site-packages"
     (site / "h5py-3.12.1.dist-info").mkdir(parents=True)
     monkeypatch.syspath_prepend(str(site))
-    before = worker.key_of(worker.identity(owner=100))
+    before = workercommon.key_of(workercommon.identity(owner=100))
     (site / "h5py-3.12.1.dist-info").rename(site / "h5py-3.13.0.dist-info")
-    assert worker.key_of(worker.identity(owner=100)) != before
+    assert workercommon.key_of(workercommon.identity(owner=100)) != before
 
 
 def test_the_socket_directory_must_be_private(tmp_path, monkeypatch):
     fresh = tmp_path / "fresh"
     monkeypatch.setenv("ACTZOO_WORKER_DIR", str(fresh))
-    directory = worker.socket_directory()
+    directory = workercommon.socket_directory()
     assert os.path.samestat(os.fstat(directory), fresh.stat())
     os.close(directory)
     assert fresh.stat().st_mode & 0o777 == 0o700
     fresh.chmod(0o755)
-    with pytest.raises(worker.WorkerUnavailable, match="not private"):
-        worker.socket_directory()
+    with pytest.raises(workercommon.WorkerUnavailable, match="not private"):
+        workercommon.socket_directory()
 
 
 @pytest.mark.parametrize(
@@ -221,7 +220,7 @@ def test_the_socket_directory_must_be_private(tmp_path, monkeypatch):
     ],
 )
 def test_the_owner_is_the_snakemake_run_not_a_job_or_shell(argv, expected):
-    assert worker.is_snakemake(argv) is expected
+    assert processes.is_snakemake_command(argv) is expected
 
 
 def test_the_worker_runs_no_tensorflow_op_before_it_forks():
@@ -268,7 +267,7 @@ def test_the_worker_runs_no_tensorflow_op_before_it_forks():
 def test_a_snakemake_that_runs_one_job_gets_no_worker(argv, expected):
     """Inside a SLURM pack each training is its own srun step with its own
     snakemake: a worker there would serve that one job."""
-    assert worker.runs_one_job(argv) is expected
+    assert processes.runs_one_job(argv) is expected
 
 
 def test_a_job_of_a_one_job_snakemake_runs_in_its_own_process(package, tmp_path):
@@ -320,8 +319,8 @@ def test_a_worker_refuses_a_job_with_another_key(package, tmp_path):
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     connection.connect(str(sock))
     request = {"key": "0" * 64, "function": "actzoo.logs:probe", "kwargs": {"path": str(tmp_path / "x")}}
-    with pytest.raises(worker.WorkerUnavailable, match="other code or settings"):
-        worker.exchange(connection, {**request, "cwd": "/", "environment": {}, "path": []}, print)
+    with pytest.raises(workercommon.WorkerUnavailable, match="other code or settings"):
+        workerclient.exchange(connection, {**request, "cwd": "/", "environment": {}, "path": []}, print)
     connection.close()
     assert not (tmp_path / "x.started").exists()
 
@@ -430,15 +429,15 @@ def test_ctrl_z_stops_the_jobs_child_and_fg_resumes_it(package, tmp_path):
     try:
         assert wait_until(started.exists, timeout=120), process.communicate()[1][-3000:]
         child = int(started.read_text())
-        assert stat_fields(child)[0] == "R", "it spins"
+        assert status(child) == psutil.STATUS_RUNNING, "it spins"
         process.send_signal(signal.SIGTSTP)
-        assert wait_until(lambda: stat_fields(process.pid)[0] == "T"), "the job stops"
-        assert wait_until(lambda: stat_fields(child)[0] == "T", timeout=30), "and so does its child"
-        ticks = cpu_ticks(child)
+        assert wait_until(lambda: status(process.pid) == psutil.STATUS_STOPPED), "the job stops"
+        assert wait_until(lambda: status(child) == psutil.STATUS_STOPPED, timeout=30), "and so does its child"
+        spent = cpu_seconds(child)
         for _ in range(50):  # however often we look
-            assert stat_fields(child)[0] == "T" and cpu_ticks(child) == ticks
+            assert status(child) == psutil.STATUS_STOPPED and cpu_seconds(child) == spent
         process.send_signal(signal.SIGCONT)
-        assert wait_until(lambda: cpu_ticks(child) > ticks, timeout=30), "SIGCONT resumes the child"
+        assert wait_until(lambda: cpu_seconds(child) > spent, timeout=30), "SIGCONT resumes the child"
     finally:
         Path(str(path) + ".release").touch()
         process.send_signal(signal.SIGCONT)
@@ -506,8 +505,8 @@ def test_without_a_usable_worker_the_job_runs_in_its_own_process(package, tmp_pa
     assert "running actzoo.logs:probe in the job's own process" in stderr
     assert result["version"] == "one" and not workers_of(package)
 
-    switched_off, _, stderr = job(package, tmp_path / "b", tmp_path / "b.json", env={worker.SWITCH: "0"})
-    assert f"{worker.SWITCH}=0" in stderr and not workers_of(package)
+    switched_off, _, stderr = job(package, tmp_path / "b", tmp_path / "b.json", env={workerclient.SWITCH: "0"})
+    assert f"{workerclient.SWITCH}=0" in stderr and not workers_of(package)
     assert switched_off["cwd"] == str(tmp_path / "b")
 
 
@@ -555,7 +554,7 @@ def test_a_socket_directory_past_the_af_unix_path_limit_gets_a_worker(package, t
 @pytest.mark.parametrize("function", ["os:system", "actzoo_evil.module:f", "actzoo.logs:to_log;x"])
 def test_only_actzoo_functions_are_ever_run(function):
     with pytest.raises(ValueError, match="not an actzoo function"):
-        worker.resolve(function)
+        workercommon.resolve(function)
 
 
 def test_a_failing_job_fails_with_its_error(package, tmp_path):
@@ -565,7 +564,7 @@ def test_a_failing_job_fails_with_its_error(package, tmp_path):
     assert process.returncode != 0
     assert "warm worker process" in stderr, "it ran in a worker"
     assert "ValueError: the probe failed\nArguments received by probe()" in stderr, "the traceback, in the log"
-    assert "actzoo.worker.JobFailed: ValueError: the probe failed\n" in stderr, "the summary: type and first line"
+    assert "actzoo.workerclient.JobFailed: ValueError: the probe failed\n" in stderr, "the summary: type and first line"
 
 
 # -- with snakemake ------------------------------------------------------------------------

@@ -2,7 +2,7 @@ from actzoo.logs import to_log
 
 to_log(snakemake.log[0])
 
-from actzoo.worker import call  # noqa: E402 -- no TensorFlow: a warm worker has it imported
+from actzoo.workerclient import call  # noqa: E402 -- no TensorFlow: a warm worker has it imported
 
 params = snakemake.params
 call(

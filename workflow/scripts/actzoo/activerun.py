@@ -16,6 +16,8 @@ import socket
 import time
 from pathlib import Path
 
+from actzoo.processes import is_live_snakemake
+
 RECORD = Path(".snakemake") / "actzoo-active-run.json"
 
 
@@ -43,29 +45,16 @@ def read(path):
         return None
 
 
-def is_snakemake(pid):
-    """Whether ``pid`` is a live snakemake process on this host."""
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # alive, but another user's
-    try:
-        return b"snakemake" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return not Path("/proc").is_dir()  # no /proc (macOS): the pid alone must do
-
-
 def active_run(directory="."):
     """A one-line refusal if another snakemake run is active here, else None."""
     found = read(Path(directory) / RECORD)
-    if not isinstance(found, dict) or not isinstance(found.get("pid"), int):
+    if not isinstance(found, dict) or not isinstance(found.get("pid"), int) or found["pid"] <= 0:
+        return None  # garbage: no run wrote it
+    # Another host's pid names nothing here; a process is never refused by its own record.
+    if found.get("host") != socket.gethostname() or found["pid"] == os.getpid():
         return None
-    if found.get("host") != socket.gethostname() or not is_snakemake(found["pid"]):
-        return None
+    if not is_live_snakemake(found["pid"]):
+        return None  # it ended (a SIGKILL, a power cut), or its pid is another program's now
     return (
         f"actzoo: another snakemake run (pid {found['pid']}, started {found.get('started')}) is active "
         "in this directory; wait for it to finish (or stop it), then run again"

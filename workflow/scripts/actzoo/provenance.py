@@ -32,7 +32,7 @@ def local_modules(script, package="actzoo"):
                 names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 # "actzoo.runs:train_and_save": a function a warm worker runs
-                # for the script (actzoo.worker.call) is the script's code too.
+                # for the script (actzoo.workerclient.call) is the script's code too.
                 reference = FUNCTION_REFERENCE.match(node.value)
                 names = [reference.group(1)] if reference and reference.group(1).startswith(package) else []
             for name in names:
