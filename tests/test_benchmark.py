@@ -393,6 +393,66 @@ def test_the_sweep_without_a_worker_runs_every_job_in_its_own_process(tmp_path):
     assert measured.info["sweep_no_worker_memory"]["worker_jobs"] == 0
 
 
+# --- benchmarks/README.md: its numbers are rendered from a benchmark JSON ------------------
+
+
+def test_the_readme_shows_the_committed_benchmark_or_says_that_it_has_none():
+    committed = REPO / "benchmarks" / "benchmark.json"
+    if committed.exists():
+        expected = report.markdown(json.loads(committed.read_text()))
+    else:
+        expected = report.NOT_YET_GENERATED
+    assert report.generated_section(report.README.read_text()) == expected, (
+        f"benchmarks/README.md is out of date: run {report.RENDER_COMMAND}"
+    )
+
+
+def render(json_path, readme):
+    return subprocess.run(
+        [sys.executable, str(BENCHMARK), "--render", str(json_path), "--readme", str(readme)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_render_writes_a_benchmarks_numbers_into_the_readmes_section_and_nothing_else(tmp_path):
+    readme = tmp_path / "README.md"
+    before, after = "# Performance\n\nIntro.\n\n", "\n\n## Earlier\n\nHand-written 1.9 s.\n"
+    readme.write_text(f"{before}{report.BEGIN}\n{report.NOT_YET_GENERATED}\n{report.END}{after}")
+    result = render(FIXTURES / "benchmark.json", readme)
+    assert result.returncode == 0, result.stderr
+    text = readme.read_text()
+    assert text.startswith(before + report.BEGIN) and text.endswith(report.END + after)
+    section = report.generated_section(text).splitlines()
+    # The fixture's made-up numbers, as rows of the markdown table, with their verdicts.
+    for row in (
+        "| (a) lesson loop, one process, model.fit | 500.0 s |  |",
+        "| ↳ of which TensorFlow import | 3.250 s |  |",
+        "| ratio b/a | 0.125 x | <= 0.15 met |",
+        "| ratio c/d | 2.000 x | <= 1.5 MISSED |",
+        "| dry run, 2,000 training jobs | 8.000 s | <= 20 met |",
+        "| peak PSS of a training job (c), with child | - | <= 1 n/a |",
+        "- `explorer_load_s`: no headless Chromium (install as root: bash .ci/chromium-up.sh)",
+    ):
+        assert row in section, (row, section)
+    assert "load average 0.25 at the start and 1.50 at the end" in section[0], section[0]
+    assert "Python 3.11.7, tensorflow 2.21.0, keras 3.15.1, snakemake 9.27.1" in section[0], section[0]
+    # Rendering again changes nothing.
+    assert render(FIXTURES / "benchmark.json", readme).returncode == 0
+    assert readme.read_text() == text
+
+
+def test_render_refuses_a_readme_without_its_section_and_writes_nothing(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# Performance\n\nNo markers here.\n")
+    result = render(FIXTURES / "benchmark.json", readme)
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1 and report.BEGIN in result.stderr, result.stderr
+    assert readme.read_text() == "# Performance\n\nNo markers here.\n"
+
+
 # --- End to end: benchmarks/run.py --quick --------------------------------------------------
 
 
