@@ -230,20 +230,7 @@ def measure_training_sweep(measured, config, workdir, cores, worker):
     # What polling took from the run it timed (a thread of this process, which shares the cores).
     measured.results[f"{prefix}poller_cpu_s"] = poller.cpu_seconds
     if worker:
-        measured.results["sweep_runs"] = n_runs
-        measured.results["sweep_jobs_in_worker"] = in_worker
-        if in_worker < n_runs:
-            log(f"warning: only {in_worker} of {n_runs} training jobs ran in a warm worker (see their logs)")
-        if memory["worker_jobs"] < in_worker:
-            log(f"warning: the poller saw the worker's child of {memory['worker_jobs']} of {in_worker} worker jobs")
-        reason = f"the poller saw no worker's child training a job (poller error: {poller.error})"
-        measured.record("train_job_peak_rss_gb", memory["job_rss"], reason, 1e-9)
-        measured.record("train_job_peak_pss_gb", memory["job_pss"], reason, 1e-9)
-        measured.record("train_job_process_peak_rss_gb", memory["job_process_rss"], reason, 1e-9)
-        measured.record("train_job_child_shared_gb", memory["child_shared"], reason, 1e-9)
-        reason = f"the poller saw no worker (poller error: {poller.error})"
-        measured.record("worker_peak_rss_gb", memory["worker_rss"], reason, 1e-9)
-        measured.record("worker_peak_pss_gb", memory["worker_pss"], reason, 1e-9)
+        record_worker_sweep_memory(measured, memory, poller, in_worker, n_runs)
     else:
         if in_worker:
             raise RuntimeError(f"{WORKER_SWITCH}=0, yet {in_worker} training jobs say they ran in a warm worker")
@@ -253,6 +240,24 @@ def measure_training_sweep(measured, config, workdir, cores, worker):
         measured.results["sweep_no_worker_over_proxy"] = seconds / measured.results["sweep_proxy_s"]
         measured.results["sweep_worker_speedup"] = seconds / measured.results["sweep_cold_s"]
     return directory
+
+
+def record_worker_sweep_memory(measured, memory, poller, in_worker, n_runs):
+    """The worker sweep's jobs in the worker, and the memory of its jobs and its worker."""
+    measured.results["sweep_runs"] = n_runs
+    measured.results["sweep_jobs_in_worker"] = in_worker
+    if in_worker < n_runs:
+        log(f"warning: only {in_worker} of {n_runs} training jobs ran in a warm worker (see their logs)")
+    if memory["worker_jobs"] < in_worker:
+        log(f"warning: the poller saw the worker's child of {memory['worker_jobs']} of {in_worker} worker jobs")
+    reason = f"the poller saw no worker's child training a job (poller error: {poller.error})"
+    measured.record("train_job_peak_rss_gb", memory["job_rss"], reason, 1e-9)
+    measured.record("train_job_peak_pss_gb", memory["job_pss"], reason, 1e-9)
+    measured.record("train_job_process_peak_rss_gb", memory["job_process_rss"], reason, 1e-9)
+    measured.record("train_job_child_shared_gb", memory["child_shared"], reason, 1e-9)
+    reason = f"the poller saw no worker (poller error: {poller.error})"
+    measured.record("worker_peak_rss_gb", memory["worker_rss"], reason, 1e-9)
+    measured.record("worker_peak_pss_gb", memory["worker_pss"], reason, 1e-9)
 
 
 def measure_limit_proxy(measured, config, workdir, cores, sweep_dir):
@@ -269,6 +274,26 @@ def measure_limit_proxy(measured, config, workdir, cores, sweep_dir):
     settings_path = workdir / "proxy_settings.json"
     settings_path.write_text(json.dumps(settings))
     log(f"limit proxy: {n_runs} runs in {cores} processes ...")
+    seconds, shares = run_proxy_processes(settings_path, workdir, cores)
+    runs = [run for share in shares for run in share["runs"]]
+    trained = sorted((run["activation"], run["seed"]) for run in runs)
+    wanted = sorted((activation_label(a), int(seed)) for a in config["activations"] for seed in config["seeds"])
+    if trained != wanted:
+        raise RuntimeError(f"the proxy trained {len(runs)} runs, not the sweep's {n_runs}: {trained} != {wanted}")
+    measured.results["sweep_proxy_s"] = seconds
+    measured.results["sweep_over_proxy"] = measured.results["sweep_cold_s"] / seconds
+    measured.results["proxy_tf_import_s"] = statistics.median(share["import_seconds"] for share in shares)
+    measured.results["proxy_run_median_s"] = statistics.median(run["seconds"] for run in runs)
+    measured.info["proxy"] = shares
+
+    differ = runs_with_other_weights(runs, sweep_dir / "results" / "runs" / dataset_name)
+    measured.info["proxy_runs_with_other_weights_than_the_sweep"] = differ
+    if differ:
+        log(f"warning: the proxy's final weights differ from the sweep's in {len(differ)} runs, e.g. {differ[:3]}")
+
+
+def run_proxy_processes(settings_path, workdir, cores):
+    """``cores`` proxy.py processes at once; returns (seconds from the first start to the last end, their JSON)."""
     outputs = [(workdir / f"proxy{index}.out", workdir / f"proxy{index}.err") for index in range(cores)]
     start = time.perf_counter()
     processes = []
@@ -283,26 +308,17 @@ def measure_limit_proxy(measured, config, workdir, cores, sweep_dir):
         if code != 0:
             raise RuntimeError(f"proxy.py failed ({code}):\n{out.read_text()[-3000:]}\n{err.read_text()[-5000:]}")
         shares.append(last_json_line(out.read_text(), "proxy.py"))
-    runs = [run for share in shares for run in share["runs"]]
-    trained = sorted((run["activation"], run["seed"]) for run in runs)
-    wanted = sorted((activation_label(a), int(seed)) for a in config["activations"] for seed in config["seeds"])
-    if trained != wanted:
-        raise RuntimeError(f"the proxy trained {len(runs)} runs, not the sweep's {n_runs}: {trained} != {wanted}")
-    measured.results["sweep_proxy_s"] = seconds
-    measured.results["sweep_over_proxy"] = measured.results["sweep_cold_s"] / seconds
-    measured.results["proxy_tf_import_s"] = statistics.median(share["import_seconds"] for share in shares)
-    measured.results["proxy_run_median_s"] = statistics.median(run["seconds"] for run in runs)
-    measured.info["proxy"] = shares
+    return seconds, shares
 
-    # The proxy must train the sweep's models: the same final weights, run by run.
+
+def runs_with_other_weights(runs, dataset_dir):
+    """The proxy must train the sweep's models: the proxy runs whose final weights differ from the sweep's."""
     differ = []
     for run in runs:
-        run_dir = sweep_dir / "results" / "runs" / dataset_name / run["activation"] / f"seed{run['seed']}"
-        if json.loads((run_dir / "metrics.json").read_text())["final_weights_sha256"] != run["final_weights_sha256"]:
+        metrics = dataset_dir / run["activation"] / f"seed{run['seed']}" / "metrics.json"
+        if json.loads(metrics.read_text())["final_weights_sha256"] != run["final_weights_sha256"]:
             differ.append(f"{run['activation']}/seed{run['seed']}")
-    measured.info["proxy_runs_with_other_weights_than_the_sweep"] = differ
-    if differ:
-        log(f"warning: the proxy's final weights differ from the sweep's in {len(differ)} runs, e.g. {differ[:3]}")
+    return differ
 
 
 def measure_engines(measured, base_config, workdir, quick):
