@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
@@ -17,19 +18,15 @@ import harness  # noqa: E402
 
 write_config = harness.write_config
 
+
+def dot_test_config(name):
+    """A config of .test/config/ (a YAML file a user can run with --configfile), as a dict."""
+    return yaml.safe_load((REPO / ".test" / "config" / name).read_text())
+
+
 # A config small enough for an end-to-end run in seconds: two data sets (one
 # 2-D, one multi-label), two activations, two seeds, a few epochs.
-TINY_CONFIG = {
-    "seeds": [1, 2],
-    "activations": ["tanh", "relu"],
-    "datasets": {
-        "circles": {"generator": "circles", "n_samples": 120},
-        "sensors": {"generator": "sensors", "n_samples": 100, "model": {"hidden_units": [8]}},
-    },
-    "model": {"hidden_units": [4]},
-    "training": {"epochs": 6, "batch_size": 16, "checkpoint_every": 2, "snapshot_epochs": [1, 3]},
-    "figures": {"grid_resolution": 20},
-}
+TINY_CONFIG = dot_test_config("config.yaml")
 
 
 def copy_workflow(destination, config=None):

@@ -11,20 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import copy_workflow, snakemake
+from conftest import copy_workflow, dot_test_config, snakemake
 
-MULTICLASS_CONFIG = {
-    "seeds": [1, 2],
-    "activations": ["tanh", "relu", "sigmoid"],
-    "datasets": {
-        "blobs": {"generator": "blobs", "n_samples": 120, "cluster_std": 0.7},
-        "iris": {"generator": "iris"},
-        "breast_cancer": {"generator": "breast_cancer"},
-    },
-    "model": {"hidden_units": [4]},
-    "training": {"epochs": 6, "batch_size": 16, "checkpoint_every": 2, "snapshot_epochs": [1, 3]},
-    "figures": {"grid_resolution": 20},
-}
+MULTICLASS_CONFIG = dot_test_config("multiclass.yaml")
 RUN_FILES = ("history.csv", "diagnostics.csv", "metrics.json", "model.keras", "boundary.npz")
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from actzoo.tuning import grid_points, point_name, read_selection, scores_table, select, split_settings
-from conftest import copy_workflow, snakemake, write_config
+from conftest import copy_workflow, dot_test_config, snakemake, write_config
 
 GRID = {"learning_rate": [0.01, 0.1], "batch_size": [16, 8]}
 
@@ -151,15 +151,7 @@ def test_read_selection_types_the_values_as_the_grid_does(tmp_path):
 
 
 # End to end: a grid of two learning rates, two tuning seeds, two evaluation seeds.
-TUNED_CONFIG = {
-    "seeds": [1, 2],
-    "activations": ["sigmoid", "relu"],
-    "datasets": {"circles": {"generator": "circles", "n_samples": 120}},
-    "model": {"hidden_units": [4]},
-    "training": {"epochs": 6, "batch_size": 16, "checkpoint_every": 2, "snapshot_epochs": [1, 3]},
-    "figures": {"grid_resolution": 20, "explorer_frames": 3},
-    "tuning": {"seeds": [11, 12], "grid": {"learning_rate": [0.001, 0.03]}},
-}
+TUNED_CONFIG = dot_test_config("tuned.yaml")
 
 
 def jobs_run(result):
