@@ -2,11 +2,15 @@
 looks, the decision of one look, the error control across looks and pairs
 on simulated scores, and an end-to-end run of the checkpoints."""
 
+import json
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from actzoo.adaptive import DECIDED, REACHED_MAX, decide, look_level, next_look, plan
 from actzoo.stats import DIFFERENT, EQUIVALENT, UNDECIDED
+from conftest import TINY_CONFIG, copy_workflow, planned_jobs, snakemake, write_config
 
 SEEDS = {"start": [1, 2, 3, 4], "add": 2, "max": 10}
 
@@ -25,6 +29,7 @@ def test_decide_separates_a_clear_difference_and_names_the_lower_loss_better():
     table = scores({"relu": [0.10, 0.11, 0.12, 0.10, 0.13], "sigmoid": [0.60, 0.62, 0.61, 0.65, 0.63]})
     [pair] = decide(table, 0.05, 0.01)
     assert (pair["verdict"], pair["better"], pair["n_pairs"]) == (DIFFERENT, "relu", 5)
+    assert set(pair) == {"activation_a", "activation_b", "n_pairs", "verdict", "better"}  # what the JSON holds
 
 
 def test_decide_calls_identical_scores_equivalent_and_noise_undecided():
@@ -109,3 +114,72 @@ def test_a_large_true_difference_stops_early_with_high_probability():
         [pair] = decision["pairs"]
         first_look.append(decision["stopped"] == DECIDED and pair["look"] == 1 and pair["verdict"] == DIFFERENT)
     assert np.mean(first_look) >= 0.95
+
+
+# sigmoid at a low learning rate cannot separate the circles and relu can: a
+# large difference. On circles drowned in noise (noise 3.0) neither learns: a
+# null pair, different by a few hundredths either way, never within delta.
+ADAPTIVE_CONFIG = {
+    **TINY_CONFIG,
+    "seeds": {"start": [1, 2, 3, 4], "add": 1, "max": 5},
+    "activations": ["sigmoid", "relu"],
+    "datasets": {
+        "circles": {"generator": "circles", "n_samples": 120},
+        "noise": {"generator": "circles", "n_samples": 120, "noise": 3.0},
+    },
+    "training": {**TINY_CONFIG["training"], "epochs": 30, "learning_rate": 0.01},
+    "statistics": {"smallest_effect": 0.0001},
+}
+
+
+def trained(workdir):
+    """{run directory: mtime of its metrics.json} of every evaluation run."""
+    return {path.parent: path.stat().st_mtime_ns for path in (workdir / "results" / "runs").glob("*/*/*/metrics.json")}
+
+
+def last_look(workdir, dataset):
+    looks = sorted((workdir / "results" / "adaptive" / dataset).glob("look*.json"))
+    return json.loads(looks[-1].read_text())
+
+
+@pytest.mark.slow
+def test_adaptive_sweep_stops_early_for_a_large_difference_runs_to_max_for_a_null_pair_and_resumes(tmp_path):
+    workdir = copy_workflow(tmp_path / "run", ADAPTIVE_CONFIG)
+    snakemake(workdir)
+    circles, noise = last_look(workdir, "circles"), last_look(workdir, "noise")
+    assert (circles["look"], circles["stopped"], circles["seeds"]) == (1, DECIDED, [1, 2, 3, 4])
+    assert circles["pairs"][0] == {
+        "activation_a": "sigmoid",
+        "activation_b": "relu",
+        "n_pairs": 4,
+        "verdict": DIFFERENT,
+        "better": "relu",
+        "seeds": 4,
+        "look": 1,
+        "stopped": DIFFERENT,
+    }
+    assert (noise["look"], noise["stopped"], noise["seeds"]) == (2, REACHED_MAX, [1, 2, 3, 4, 5])
+    assert noise["pairs"][0]["verdict"] == UNDECIDED
+    first = trained(workdir)
+    seeds = sorted((run.parts[-3], run.parts[-1]) for run in first)
+    assert seeds == sorted(
+        [("circles", f"seed{s}") for s in range(1, 5)] * 2 + [("noise", f"seed{s}") for s in range(1, 6)] * 2
+    )
+    comparisons = pd.read_csv(workdir / "results" / "comparisons.csv").set_index("dataset")
+    assert comparisons.loc["circles", ["adaptive_seeds", "stopped"]].tolist() == [4, DIFFERENT]
+    assert comparisons.loc["noise", ["adaptive_seeds", "stopped"]].tolist() == [5, REACHED_MAX]
+    summary = (workdir / "results" / "summary.md").read_text()
+    assert "- noise: 5 seeds, look 2 of 2, stopped: reached max with pairs undecided" in summary
+    assert "  - sigmoid vs relu: different, relu better after 4 seeds (stopped: different)" in summary
+
+    assert planned_jobs(workdir) == {}
+
+    # Raising max continues: no run trains again; the null pair gets seed 6.
+    write_config(workdir, {**ADAPTIVE_CONFIG, "seeds": {"start": [1, 2, 3, 4], "add": 1, "max": 6}})
+    snakemake(workdir)
+    second = trained(workdir)
+    assert {run: second[run] for run in first} == first
+    new = {(run.parts[-3], run.parts[-1]) for run in set(second) - set(first)}
+    assert {("noise", "seed6")} <= new <= {("noise", "seed6"), ("circles", "seed5"), ("circles", "seed6")}
+    assert last_look(workdir, "noise")["seeds"] == [1, 2, 3, 4, 5, 6]
+    assert planned_jobs(workdir) == {}

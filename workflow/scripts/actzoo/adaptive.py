@@ -72,7 +72,8 @@ def decide(scores, level, smallest_effect):
         rows.append({"activation_a": first, "activation_b": second, "n_pairs": len(pair), "_lower": lower})
     for row, p, tost_p in zip(rows, holm(p_values), holm(tost_p_values), strict=True):
         row["verdict"] = verdict(p < level, tost_p < level)  # NaN (untested) -> undecided
-        row["better"] = row.pop("_lower") if row["verdict"] == DIFFERENT else None
+        lower = row.pop("_lower")
+        row["better"] = lower if row["verdict"] == DIFFERENT else None
     return rows
 
 
