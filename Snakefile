@@ -4,6 +4,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/training.smk"
+include: "workflow/rules/adaptive.smk"
 include: "workflow/rules/aggregation.smk"
 include: "workflow/rules/figures.smk"
 

@@ -89,6 +89,46 @@ CASES = [
     ),
     case("seed-not-integer", tiny(seeds=[1, 2.5]), "seeds[1]", "is not of type 'integer'"),
     case("seeds-repeated", tiny(seeds=[1, 1]), "seeds", "has non-unique elements"),
+    case(
+        "adaptive-seeds-add-zero",
+        tiny(seeds={"start": [1, 2], "add": 0, "max": 4}),
+        "seeds.add",
+        "less than the minimum of 1",
+    ),
+    case(
+        "adaptive-seeds-max-below-start",
+        tiny(seeds={"start": [1, 2, 3], "add": 1, "max": 2}),
+        "seeds.max",
+        "expected max >= len(start)",
+    ),
+    case("adaptive-seeds-one-start", tiny(seeds={"start": [1], "add": 1, "max": 4}), "seeds.start", "is too short"),
+    case(
+        "adaptive-seeds-start-repeated",
+        tiny(seeds={"start": [1, 1], "add": 1, "max": 4}),
+        "seeds.start",
+        "has non-unique elements",
+    ),
+    case(
+        "adaptive-seeds-without-max", tiny(seeds={"start": [1, 2], "add": 1}), "seeds", "'max' is a required property"
+    ),
+    case(
+        "adaptive-seeds-typo",
+        tiny(seeds={"start": [1, 2], "add": 1, "max": 4, "maximum": 5}),
+        "seeds.maximum",
+        "unknown key; expected one of ['start', 'add', 'max']",
+    ),
+    case(
+        "adaptive-seeds-with-models",
+        tiny(seeds={"start": [1, 2], "add": 1, "max": 4}, models={"deep": {"hidden_units": [4, 4]}}),
+        "seeds",
+        "do not work with models",
+    ),
+    case(
+        "adaptive-seeds-with-tuning",
+        tuned() | {"seeds": {"start": [1, 2], "add": 1, "max": 4}},
+        "seeds",
+        "do not work with tuning",
+    ),
     case("epochs-as-word", tiny(**{"training.epochs": "ten"}), "training.epochs", "is not of type 'integer'"),
     case("shuffle-as-string", tiny(**{"training.shuffle": "yes"}), "training.shuffle", "is not of type 'boolean'"),
     case(

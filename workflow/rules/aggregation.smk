@@ -1,7 +1,8 @@
 rule merge_histories:
     input:
-        histories=runs("history.csv"),
-        metrics=runs("metrics.json"),
+        # Functions: with adaptive seeds the runs are known after the checkpoints.
+        histories=lambda wildcards: runs("history.csv"),
+        metrics=lambda wildcards: runs("metrics.json"),
     output:
         histories="results/histories.csv",
         runs=report(
@@ -26,8 +27,8 @@ rule merge_histories:
 # With tuning: the runs at the config's fixed settings, merged the same way.
 use rule merge_histories as merge_fixed_histories with:
     input:
-        histories=runs("history.csv", root="results/fixed/runs"),
-        metrics=runs("metrics.json", root="results/fixed/runs"),
+        histories=lambda wildcards: runs("history.csv", root="results/fixed/runs"),
+        metrics=lambda wildcards: runs("metrics.json", root="results/fixed/runs"),
     output:
         histories="results/fixed/histories.csv",
         runs="results/fixed/runs.csv",
@@ -39,6 +40,7 @@ use rule merge_histories as merge_fixed_histories with:
 rule summarize:
     input:
         unpack(fixed_tables),
+        unpack(adaptive_decisions),
         histories="results/histories.csv",
         runs="results/runs.csv",
     output:
@@ -66,6 +68,7 @@ rule summarize:
         accuracy_threshold=config["statistics"]["accuracy_threshold"],
         alpha=config["statistics"]["alpha"],
         smallest_effect=config["statistics"]["smallest_effect"],
+        datasets=DATASETS if ADAPTIVE else None,
         code=script_hash("summarize.py"),
     script:
         "../scripts/summarize.py"
@@ -73,8 +76,8 @@ rule summarize:
 
 rule merge_diagnostics:
     input:
-        diagnostics=runs("diagnostics.csv"),
-        metrics=runs("metrics.json"),
+        diagnostics=lambda wildcards: runs("diagnostics.csv"),
+        metrics=lambda wildcards: runs("metrics.json"),
     output:
         "results/diagnostics.csv",
     log:

@@ -18,6 +18,7 @@ if not (ACTZOO_DIR / "workflow" / "scripts" / "actzoo").is_dir():
 sys.path.insert(0, str(ACTZOO_DIR / "workflow" / "scripts"))
 
 from actzoo import activerun
+from actzoo.adaptive import is_adaptive, plan, read_decision
 from actzoo.config import PREFIX, ConfigError, check_config, load_config
 from actzoo.provenance import code_hash
 from actzoo.tuning import grid_points, read_selection, split_settings
@@ -43,7 +44,11 @@ if workflow.is_main_process and (refusal := activerun.active_run()):
     sys.exit(refusal)
 
 DATASETS = list(config["datasets"])
-SEEDS = [int(seed) for seed in config["seeds"]]
+# Adaptive seeds (a `seeds` mapping): LOOKS are the seeds judged at each look,
+# SEEDS every seed that may run; which ran is the checkpoints' answer (seeds_of).
+ADAPTIVE = is_adaptive(config["seeds"])
+LOOKS = plan(config["seeds"]) if ADAPTIVE else [[int(seed) for seed in config["seeds"]]]
+SEEDS = LOOKS[-1]
 PLANAR_GENERATORS = {"circles", "moons", "xor", "gauss", "spiral", "blobs"}
 # Model variants (config `models:`), a sweep axis between data set and
 # activation. Without them a run's path has no {model} level, as before.
@@ -268,8 +273,40 @@ def runs(filename, datasets=None, activations=None, seeds=None, models=None, roo
         for d in datasets or DATASETS
         for m in models or list(VARIANTS) or [None]
         for a in activations or ACTIVATIONS
-        for s in seeds or SEEDS
+        for s in seeds or seeds_of(d)
     ]
+
+
+def seeds_of(dataset):
+    """The seeds a data set runs: all of SEEDS, or with adaptive seeds those
+    of its last look (raises IncompleteCheckpointException until it is made:
+    call it from input functions only)."""
+    return read_decision(final_look(dataset))["seeds"] if ADAPTIVE else SEEDS
+
+
+def final_look(dataset):
+    """The decision file of a data set's last look: each look's checkpoint
+    says whether another follows (actzoo/adaptive.py)."""
+    for look in range(1, len(LOOKS) + 1):
+        path = checkpoints.decide_seeds.get(dataset=dataset, look=look).output.decision
+        if read_decision(path)["stopped"] or look == len(LOOKS):
+            return path
+
+
+def look_runs(filename):
+    """The runs one look judges: its data set's runs of the look's seeds."""
+    return lambda wildcards: runs(filename, datasets=[wildcards.dataset], seeds=LOOKS[int(wildcards.look) - 1])
+
+
+def previous_look(wildcards):
+    """The decision before this look (its decided pairs stay decided); none at the first."""
+    look = int(wildcards.look)
+    return {"previous": f"results/adaptive/{wildcards.dataset}/look{look - 1}.json"} if look > 1 else {}
+
+
+def adaptive_decisions(wildcards):
+    """With adaptive seeds, every data set's last decision, for the summary."""
+    return {"decisions": [final_look(d) for d in DATASETS]} if ADAPTIVE else {}
 
 
 def dataset_runs(filename):
@@ -291,11 +328,12 @@ def variant_depths(wildcards):
 
 
 def first_seed_runs(filename):
-    return lambda wildcards: runs(filename, datasets=[wildcards.dataset], seeds=SEEDS[:1])
+    return lambda wildcards: runs(filename, datasets=[wildcards.dataset], seeds=LOOKS[0][:1])
 
 
 def explorer_seeds():
-    return SEEDS[: config["figures"]["explorer_seeds"]]
+    """The first seeds; with adaptive seeds, of the start seeds (every task runs them)."""
+    return LOOKS[0][: config["figures"]["explorer_seeds"]]
 
 
 def explorer_runs(filename):

@@ -2,6 +2,7 @@ from actzoo.logs import to_log
 
 to_log(snakemake.log[0])
 
+from actzoo.adaptive import annotate_summary  # noqa: E402
 from actzoo.stats import write_summary  # noqa: E402
 
 write_summary(
@@ -17,3 +18,8 @@ write_summary(
     fixed_runs_path=snakemake.input.get("fixed_runs"),
     selected_path=snakemake.input.get("selected"),
 )
+# With adaptive seeds: how many seeds each pair took and why it stopped.
+if snakemake.params.datasets:
+    annotate_summary(
+        snakemake.input.decisions, snakemake.params.datasets, snakemake.output.comparisons, snakemake.output.markdown
+    )

@@ -92,6 +92,7 @@ def check_config(config, search_dir=None):
     for name, spec in config["datasets"].items():
         check_dataset(name, spec)
     check_test_splits(config["datasets"])
+    check_adaptive_seeds(config)
     check_tuning(config)
     return activations
 
@@ -107,6 +108,23 @@ def check_test_splits(datasets):
             f"datasets.{lacking}.test_fraction: missing, while {split[0]!r} has one; expected a test_fraction for "
             "every data set or for none (the statistics rank all data sets on the same split)"
         )
+
+
+def check_adaptive_seeds(config):
+    """Adaptive seeds (a ``seeds`` mapping) need max >= the start seeds, and
+    are judged per data set: not with variants or tuning (not built yet)."""
+    seeds = config["seeds"]
+    if not isinstance(seeds, dict):
+        return
+    if seeds["max"] < len(seeds["start"]):
+        raise ConfigError(
+            f"seeds.max: {seeds['max']} is fewer than the {len(seeds['start'])} start seeds; expected max >= len(start)"
+        )
+    for key in ("models", "tuning"):
+        if config.get(key):
+            raise ConfigError(
+                f"seeds: adaptive seeds (a mapping) do not work with {key}: yet; expected a list of seeds"
+            )
 
 
 def check_tuning(config):
