@@ -2,7 +2,7 @@ from actzoo.logs import to_log
 
 to_log(snakemake.log[0])
 
-from actzoo.stats import write_summary  # noqa: E402
+from actzoo.summary_markdown import write_summary  # noqa: E402
 
 write_summary(
     histories_path=snakemake.input.histories,

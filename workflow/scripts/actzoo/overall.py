@@ -2,7 +2,7 @@
 Nemenyi post-hoc test with its critical-difference diagram (Demšar 2006).
 
 Each task (a data set, or with model variants a (data set, variant): see
-``actzoo.stats.task_columns``) is a block. An activation's score on a task is
+``actzoo.scores.task_columns``) is a block. An activation's score on a task is
 its mean final validation loss over seeds (lower is better); activations are
 ranked within each task, ties sharing the average rank, and an activation
 without a finished run on a task (NaN mean) ranks last there. With a test
@@ -28,7 +28,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from actzoo.stats import letter_groups, ranked_metric, task_columns  # noqa: E402
+from actzoo.ranking import letter_groups  # noqa: E402
+from actzoo.scores import ranked_metric, task_columns  # noqa: E402
 
 # Deterministic SVG ids and no timestamp, as in actzoo.plots (not imported, so
 # that editing the plot helpers does not rerun this table).
