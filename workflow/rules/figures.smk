@@ -239,3 +239,35 @@ rule plot_sensitivity:
         code=script_hash("plot_sensitivity.py"),
     script:
         "../scripts/plot_sensitivity.py"
+
+
+rule plot_robust:
+    input:
+        improvement="results/improvement.csv",
+        profile="results/profile.csv",
+    output:
+        improvement_png=report(
+            "results/figures/probability_of_improvement.png",
+            caption="../report/probability_of_improvement.rst",
+            category="summary",
+            subcategory="figures",
+            labels={"figure": "probability of improvement"},
+        ),
+        improvement_svg="results/figures/probability_of_improvement.svg",
+        profile_png=report(
+            "results/figures/performance_profile.png",
+            caption="../report/performance_profile.rst",
+            category="summary",
+            subcategory="figures",
+            labels={"figure": "performance profile"},
+        ),
+        profile_svg="results/figures/performance_profile.svg",
+    log:
+        "logs/plot_robust.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        code=script_hash("plot_robust.py"),
+    script:
+        "../scripts/plot_robust.py"

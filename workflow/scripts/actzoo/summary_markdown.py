@@ -1,11 +1,13 @@
 """The markdown a run ends with (results/summary.md): the ranked table per
 task, each pair's verdict in one line, and with tuning the ranks at fixed
 settings beside the tuned ones; and write_summary, which writes it with
-summary.csv and comparisons.csv."""
+summary.csv and comparisons.csv, and after it the robust aggregates per task
+(actzoo.robust)."""
 
 import numpy as np
 import pandas as pd
 
+from actzoo import robust
 from actzoo.paired_tests import DEFAULT_SMALLEST_EFFECT, DIFFERENT, EQUIVALENT
 from actzoo.scores import accuracy_of, ranked_metric, task_columns
 from actzoo.stats import summarize
@@ -149,6 +151,24 @@ def fixed_vs_tuned(summary, settings, edges=None):
     return "\n".join(lines) + "\n"
 
 
+def aso_lines(comparisons):
+    """summary.md's ASO section: epsilon_min per pair (statistics.aso)."""
+    keys = task_columns(comparisons)
+    lines = ["## Almost stochastic order (ASO)", ""]
+    for _, row in comparisons.iterrows():
+        task = " · ".join(str(row[k]) for k in keys)
+        lines.append(
+            f"- {row['activation_a']} better than {row['activation_b']} on {task}: "
+            f"ε_min = {_number(row['aso_epsilon_min'])}"
+        )
+    lines += [
+        "",
+        "ε_min (Dror et al. 2019, deepsig): 0 = a better everywhere, below 0.5 = a almost stochastically better, "
+        "0.5 = neither, 1 = b better; on the ranked loss (lower is better), Bonferroni over the task's pairs.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write_summary(
     histories_path,
     runs_path,
@@ -161,6 +181,9 @@ def write_summary(
     fixed_runs_path=None,
     selected_path=None,
     smallest_effect=DEFAULT_SMALLEST_EFFECT,
+    bootstrap_resamples=robust.DEFAULT_RESAMPLES,
+    bootstrap_seed=robust.DEFAULT_SEED,
+    aso=False,
 ):
     """summary.csv, comparisons.csv and the markdown table printed at the end
     of a run. With tuning, the runs at fixed settings come too: both are
@@ -175,6 +198,10 @@ def write_summary(
     summary_table, comparison_table = summarize(
         histories, runs, threshold=threshold, alpha=alpha, smallest_effect=smallest_effect
     )
+    if aso:
+        from actzoo.aso import with_aso
+
+        comparison_table = with_aso(comparison_table, runs, bootstrap_seed)
     summary_table.to_csv(summary, index=False)
     comparison_table.to_csv(comparisons, index=False)
     text = markdown(summary_table, threshold, comparison_table)
@@ -185,5 +212,8 @@ def write_summary(
         selected = pd.read_csv(selected_path, keep_default_na=False) if selected_path else pd.DataFrame()
         edges = {tuple(row[keys + ["activation"]]): row["at_grid_edge"] for _, row in selected.iterrows()}
         text = fixed_vs_tuned(summary_table, settings, edges) + "\n" + text
+    text += "\n" + robust.per_task_markdown(runs, bootstrap_resamples, bootstrap_seed)
+    if aso:
+        text += "\n" + aso_lines(comparison_table)
     with open(markdown_path, "w") as handle:
         handle.write(text)
