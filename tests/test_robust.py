@@ -181,3 +181,19 @@ def test_aso_epsilon_min_points_the_right_way_and_is_seeded():
     assert epsilon_min(high, low, 3, seed=3, iterations=50) == epsilon_min(high, low, 3, seed=3, iterations=50)
     assert epsilon_min(high, high[::-1], 1, seed=3, iterations=50) == 0.5
     assert math.isnan(epsilon_min(high[:1], low, 1, seed=3, iterations=50))
+
+
+@pytest.mark.slow  # deepsig imports TensorFlow where it is installed
+def test_aso_column_for_every_pair_of_a_task():
+    pytest.importorskip("deepsig")
+    from actzoo.aso import with_aso
+    from actzoo.ranking import compare
+
+    rng = np.random.default_rng(1)
+    losses = {"good": 0.2 + rng.normal(size=5) * 0.01, "bad": 0.8 + rng.normal(size=5) * 0.01}
+    runs = runs_from({"a": {a: 1 - v for a, v in losses.items()}}).assign(
+        val_loss=np.concatenate(list(losses.values()))
+    )
+    comparisons = with_aso(compare(runs), runs, seed=0, iterations=30)
+    assert comparisons[["activation_a", "activation_b"]].values.tolist() == [["good", "bad"]]
+    assert comparisons["aso_epsilon_min"].iloc[0] < 0.1, "lower loss is better"
