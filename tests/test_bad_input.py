@@ -87,6 +87,13 @@ CASES = [
         "statistics.smallest_effect",
         "less than or equal to the minimum of 0",
     ),
+    case(
+        "bootstrap-resamples-too-few",
+        tiny(statistics={"bootstrap_resamples": 10}),
+        "statistics.bootstrap_resamples",
+        "less than the minimum of 100",
+    ),
+    case("aso-as-string", tiny(statistics={"aso": "yes"}), "statistics.aso", "is not of type 'boolean'"),
     case("seed-not-integer", tiny(seeds=[1, 2.5]), "seeds[1]", "is not of type 'integer'"),
     case("seeds-repeated", tiny(seeds=[1, 1]), "seeds", "has non-unique elements"),
     case(
@@ -616,7 +623,14 @@ def test_schema_defaults_are_filled_in(tmp_path):
     assert config["training"]["optimizer"] == "adam"
     assert config["training"]["threads"] == 1
     assert config["training"]["diagnostics"] is True, "diagnostics are on by default"
-    assert config["statistics"] == {"accuracy_threshold": 0.9, "alpha": 0.05, "smallest_effect": 0.01}
+    assert config["statistics"] == {
+        "accuracy_threshold": 0.9,
+        "alpha": 0.05,
+        "smallest_effect": 0.01,
+        "bootstrap_resamples": 2000,
+        "bootstrap_seed": 0,
+        "aso": False,
+    }
     assert config["datasets"]["circles"]["validation_fraction"] == 0.3
     assert config["datasets"]["circles"]["n_samples"] == 120, "a value given stays"
 

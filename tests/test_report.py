@@ -18,8 +18,10 @@ FIGURES = [
     "diagnostics_circles.png",
     "diagnostics_sensors.png",
     "critical_difference.png",
+    "probability_of_improvement.png",
+    "performance_profile.png",
 ]
-TABLES = ["summary.csv", "comparisons.csv", "runs.csv", "overall.csv"]
+TABLES = ["summary.csv", "comparisons.csv", "runs.csv", "overall.csv", "robust.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +57,9 @@ def test_report_has_categories_captions_and_the_experiment(report):
         "Inside the network on",
         "One answer across data sets",
         "The critical-difference diagram",
+        "The probability of improvement",
+        "The performance profile",
+        "Robust aggregates across data sets",
     ):
         assert caption in html, caption
     # The workflow description states the experiment from the config (Jinja).

@@ -8,20 +8,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from actzoo.stats import (
-    NOT_COMPUTED,
-    compare,
-    confidence_interval,
-    epochs_to_threshold,
-    holm,
-    letter_groups,
-    markdown,
-    paired_test,
-    ranked_metric,
-    run_statistics,
-    summarize,
-    wilcoxon_min_pairs,
-)
+from actzoo.paired_tests import NOT_COMPUTED, confidence_interval, holm, paired_test, wilcoxon_min_pairs
+from actzoo.ranking import compare, letter_groups
+from actzoo.scores import ranked_metric
+from actzoo.stats import epochs_to_threshold, run_statistics, summarize
+from actzoo.summary_markdown import markdown
 
 EPOCHS = 5
 
@@ -289,7 +280,7 @@ def test_seeds_needed_give_the_promised_power_in_simulation(effect):
     """Paired differences with a known d_z, tested as compare() tests them
     (the test paired_test picks at that n) at the corrected level alpha / m:
     at the estimated n about 80% are separated, at half of it clearly fewer."""
-    from actzoo.stats import paired_test, seeds_needed, wilcoxon_min_pairs
+    from actzoo.paired_tests import paired_test, seeds_needed, wilcoxon_min_pairs
 
     m, alpha = 6, 0.05
     n = seeds_needed(effect, m, alpha)
@@ -308,7 +299,7 @@ def test_seeds_needed_give_the_promised_power_in_simulation(effect):
 
 
 def test_seeds_needed_for_a_negligible_or_undefined_difference_is_none():
-    from actzoo.stats import seeds_needed
+    from actzoo.paired_tests import seeds_needed
 
     assert seeds_needed(0.05, 6) is None and seeds_needed(np.nan, 6) is None and seeds_needed(np.inf, 6) is None
     assert seeds_needed(0.8, 1) < seeds_needed(0.8, 6) < seeds_needed(0.5, 6)
@@ -346,7 +337,7 @@ def test_the_summary_says_how_many_seeds_would_separate_a_pair():
 def test_advice_for_an_unseparated_pair_whose_estimate_is_already_met():
     """The observed d_z is itself noisy: a pair not separated although its
     estimate is no more seeds than it has gets no "about N seeds" claim."""
-    from actzoo.stats import verdict_line
+    from actzoo.summary_markdown import verdict_line
 
     row = {"activation_a": "tanh", "activation_b": "relu", "p_holm": 0.09, "significant": False, "n_pairs": 3,
            "seeds_needed": 3, "effect_size_dz": 14.6, "test": "paired t", "mean_difference": 0.05,
@@ -450,7 +441,7 @@ def hand_tost(differences, delta):
 def test_equivalence_test_matches_statsmodels_and_a_hand_value():
     from statsmodels.stats.weightstats import ttost_paired
 
-    from actzoo.stats import equivalence_test
+    from actzoo.paired_tests import equivalence_test
 
     b = np.array([0.30, 0.35, 0.28, 0.33, 0.31])
     d = np.array([0.001, -0.002, 0.0015, 0.0005, -0.001])
@@ -467,7 +458,7 @@ def test_equivalence_test_matches_statsmodels_and_a_hand_value():
 def test_differences_without_spread_have_a_certain_tost():
     """Constant differences: statsmodels divides by a zero standard error
     (NaN exactly at the bound); the limit is 0 inside the bounds, 1 outside."""
-    from actzoo.stats import equivalence_test
+    from actzoo.paired_tests import equivalence_test
 
     b = np.array([0.30, 0.35, 0.28])
     with warnings.catch_warnings():
@@ -597,7 +588,7 @@ def test_seeds_needed_for_equivalence_give_at_least_the_promised_power(mean, m):
     (equivalence_test, level alpha / m): at the estimate at least about 80%
     come out equivalent (the estimate is a lower bound on the power, so
     conservative), at half of it clearly fewer."""
-    from actzoo.stats import equivalence_test, seeds_needed_equivalence
+    from actzoo.paired_tests import equivalence_test, seeds_needed_equivalence
 
     sd, delta, alpha = 0.01, 0.01, 0.05
     n = seeds_needed_equivalence(mean, sd, delta, m, alpha)
@@ -614,7 +605,7 @@ def test_seeds_needed_for_equivalence_give_at_least_the_promised_power(mean, m):
 
 
 def test_seeds_needed_for_equivalence_where_it_is_not_expected_is_none():
-    from actzoo.stats import seeds_needed_equivalence
+    from actzoo.paired_tests import seeds_needed_equivalence
 
     assert seeds_needed_equivalence(0.012, 0.01, 0.01, 1) is None, "outside the bounds"
     assert seeds_needed_equivalence(0.0099, 0.01, 0.01, 1) is None, "a negligible margin"
@@ -626,7 +617,7 @@ def test_seeds_needed_for_equivalence_where_it_is_not_expected_is_none():
 
 
 def test_write_summary_passes_the_smallest_effect_on(tmp_path):
-    from actzoo.stats import write_summary
+    from actzoo.summary_markdown import write_summary
 
     d = [0.02, 0.03, 0.01, 0.025, 0.015, 0.02]
     histories, runs = runs_with_differences([0.3, 0.31, 0.29, 0.32, 0.3, 0.33], d)

@@ -68,6 +68,9 @@ rule summarize:
         accuracy_threshold=config["statistics"]["accuracy_threshold"],
         alpha=config["statistics"]["alpha"],
         smallest_effect=config["statistics"]["smallest_effect"],
+        bootstrap_resamples=config["statistics"]["bootstrap_resamples"],
+        bootstrap_seed=config["statistics"]["bootstrap_seed"],
+        aso=config["statistics"]["aso"],
         datasets=DATASETS if ADAPTIVE else None,
         code=script_hash("summarize.py"),
     script:
@@ -94,6 +97,7 @@ rule merge_diagnostics:
 rule compare_overall:
     input:
         summary="results/summary.csv",
+        runs="results/runs.csv",
     output:
         table=report(
             "results/overall.csv",
@@ -111,6 +115,15 @@ rule compare_overall:
             labels={"figure": "critical difference"},
         ),
         svg="results/figures/critical_difference.svg",
+        robust=report(
+            "results/robust.csv",
+            caption="../report/robust.rst",
+            category="summary",
+            subcategory="tables",
+            labels={"table": "4 IQM and mean across data sets"},
+        ),
+        improvement="results/improvement.csv",
+        profile="results/profile.csv",
     log:
         "logs/compare_overall.log",
     localrule: True
@@ -118,6 +131,8 @@ rule compare_overall:
         "../../envs/analysis.yaml"
     params:
         alpha=config["statistics"]["alpha"],
+        bootstrap_resamples=config["statistics"]["bootstrap_resamples"],
+        bootstrap_seed=config["statistics"]["bootstrap_seed"],
         code=script_hash("compare_overall.py"),
     script:
         "../scripts/compare_overall.py"

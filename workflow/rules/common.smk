@@ -367,9 +367,13 @@ def all_targets():
         "results/overall.md",
         "results/figures/critical_difference.png",
         "results/figures/critical_difference.svg",
+        "results/robust.csv",
+        "results/improvement.csv",
+        "results/profile.csv",
     ]
     for ext in ("png", "svg"):
         targets.append(f"{figures}/activations.{ext}")
+        targets += [f"{figures}/{kind}.{ext}" for kind in ("probability_of_improvement", "performance_profile")]
         targets += [f"{figures}/curves_{d}.{ext}" for d in DATASETS]
         for kind in ("boundaries", "evolution", "boundaries_seeds"):
             targets += [f"{figures}/{kind}_{d}.{ext}" for d in planar_datasets()]

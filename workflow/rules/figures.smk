@@ -156,3 +156,30 @@ rule build_explorer:
         code=script_hash("build_explorer.py"),
     script:
         "../scripts/build_explorer.py"
+
+
+use rule plot_activations as plot_improvement with:
+    input:
+        "results/improvement.csv",
+    output:
+        **figure(
+            "probability_of_improvement",
+            "probability_of_improvement",
+            "probability of improvement",
+            category="summary",
+        ),
+    log:
+        "logs/plot_improvement.log",
+    params:
+        **entry_script("plot_improvement"),
+
+
+use rule plot_activations as plot_profile with:
+    input:
+        "results/profile.csv",
+    output:
+        **figure("performance_profile", "performance_profile", "performance profile", category="summary"),
+    log:
+        "logs/plot_profile.log",
+    params:
+        **entry_script("plot_profile"),

@@ -3,7 +3,7 @@ from actzoo.logs import to_log
 to_log(snakemake.log[0])
 
 from actzoo.adaptive import annotate_summary  # noqa: E402
-from actzoo.stats import write_summary  # noqa: E402
+from actzoo.summary_markdown import write_summary  # noqa: E402
 
 write_summary(
     histories_path=snakemake.input.histories,
@@ -11,6 +11,9 @@ write_summary(
     threshold=snakemake.params.accuracy_threshold,
     alpha=snakemake.params.alpha,
     smallest_effect=snakemake.params.smallest_effect,
+    bootstrap_resamples=snakemake.params.bootstrap_resamples,
+    bootstrap_seed=snakemake.params.bootstrap_seed,
+    aso=snakemake.params.aso,
     summary=snakemake.output.summary,
     comparisons=snakemake.output.comparisons,
     markdown_path=snakemake.output.markdown,

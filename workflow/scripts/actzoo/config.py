@@ -99,7 +99,7 @@ def check_config(config, search_dir=None):
 
 def check_test_splits(datasets):
     """Every data set has a test_fraction, or none: the statistics rank all
-    data sets on one split (actzoo.stats.ranked_metric), and the overall
+    data sets on one split (actzoo.scores.ranked_metric), and the overall
     ranks compare their scores across data sets."""
     split = [name for name, spec in datasets.items() if "test_fraction" in spec]
     if split and len(split) < len(datasets):

@@ -2,7 +2,7 @@
 Nemenyi post-hoc test with its critical-difference diagram (Demšar 2006).
 
 Each task (a data set, or with model variants a (data set, variant): see
-``actzoo.stats.task_columns``) is a block. An activation's score on a task is
+``actzoo.scores.task_columns``) is a block. An activation's score on a task is
 its mean final validation loss over seeds (lower is better); activations are
 ranked within each task, ties sharing the average rank, and an activation
 without a finished run on a task (NaN mean) ranks last there. With a test
@@ -25,7 +25,8 @@ import pandas as pd
 from scipy import stats
 
 from actzoo.figure_output import save
-from actzoo.stats import letter_groups, ranked_metric, task_columns
+from actzoo.ranking import letter_groups
+from actzoo.scores import ranked_metric, task_columns
 
 MIN_TASKS = 3
 MIN_ACTIVATIONS = 3
