@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from actzoo.adaptive import DECIDED, REACHED_MAX, decide, look_level, next_look, plan
-from actzoo.stats import DIFFERENT, EQUIVALENT, UNDECIDED
+from actzoo.paired_tests import DIFFERENT, EQUIVALENT, UNDECIDED
 from conftest import TINY_CONFIG, copy_workflow, planned_jobs, snakemake, write_config
 
 SEEDS = {"start": [1, 2, 3, 4], "add": 2, "max": 10}

@@ -19,16 +19,16 @@ import json
 import pandas as pd
 
 from actzoo.aggregate import read_metrics, runs_table
-from actzoo.stats import (
+from actzoo.paired_tests import (
     DIFFERENT,
     UNDECIDED,
     equivalence_test,
     holm,
     paired_test,
-    ranked_metric,
     verdict,
     wilcoxon_min_pairs,
 )
+from actzoo.scores import ranked_metric
 
 DECIDED = "decided"
 REACHED_MAX = "reached max"
