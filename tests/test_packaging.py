@@ -31,17 +31,18 @@ def test_conda_envs_agree_with_requirements():
 
 
 def rule_blocks():
-    """(file, rule name, the rule's text) for every rule in the rule files."""
+    """(file, rule name, the rule's text, whether it is a `use rule ... as NAME
+    with:` that inherits the rest) for every rule in the rule files."""
     for path in sorted((REPO / "workflow" / "rules").glob("*.smk")):
-        parts = re.split(r"^rule (\w+):$", path.read_text(), flags=re.MULTILINE)
-        for name, body in zip(parts[1::2], parts[2::2]):
-            yield path, name, body
+        parts = re.split(r"^(?:rule (\w+)|use rule \w+ as (\w+) with):$", path.read_text(), flags=re.MULTILINE)
+        for rule, used, body in zip(parts[1::3], parts[2::3], parts[3::3]):
+            yield path, rule or used, body, bool(used)
 
 
 def test_every_rule_names_an_existing_env():
-    blocks = list(rule_blocks())
-    assert len(blocks) >= 9, [name for _, name, _ in blocks]
-    for path, name, body in blocks:
+    defined = [(path, name, body) for path, name, body, inherits in rule_blocks() if not inherits]
+    assert len(defined) >= 9, [name for _, name, _ in defined]
+    for path, name, body in defined:
         env = re.search(r"^\s+conda:\s*\n\s+\"([^\"]+)\"", body, flags=re.MULTILINE)
         assert env, f"rule {name} in {path.name} has no conda: environment"
         assert (path.parent / env.group(1)).resolve().is_file(), f"rule {name}: {env.group(1)} does not exist"
@@ -49,16 +50,24 @@ def test_every_rule_names_an_existing_env():
 
 def test_every_script_rule_carries_the_hash_of_its_script():
     """Without `code=script_hash(...)` of its own script, a rule's code edits
-    would silently rerun nothing (see docs/reproducibility.md, "Only what changed reruns")."""
+    would silently rerun nothing (see docs/reproducibility.md, "Only what changed reruns").
+    A rule that names its script by `params.script` (the figure rules' shared
+    shape) gets both from `entry_script("name")`, so every such rule must call it."""
     scripts = 0
-    for path, name, body in rule_blocks():
+    for path, name, body, inherits in rule_blocks():
+        entry = re.search(r'\*\*entry_script\("(\w+)"\)', body)
         script = re.search(r"^\s+script:\s*\n\s+\"\.\./scripts/([^\"]+)\"", body, flags=re.MULTILINE)
-        if not script:
+        if entry:
+            script_name = f"{entry.group(1)}.py"
+        elif script:
+            script_name = script.group(1)
+            assert "{" not in script_name, f"rule {name} in {path.name}: {script_name} without entry_script(...)"
+            expected = f'code=script_hash("{script_name}")'
+            assert expected in body.replace(" ", ""), f"rule {name} in {path.name} lacks {expected}"
+        else:  # no script, or a `use rule` that runs its base rule's script with its code hash
             continue
         scripts += 1
-        assert (REPO / "workflow" / "scripts" / script.group(1)).is_file(), f"rule {name}: {script.group(1)}"
-        expected = f'code=script_hash("{script.group(1)}")'
-        assert expected in body.replace(" ", ""), f"rule {name} in {path.name} lacks {expected}"
+        assert (REPO / "workflow" / "scripts" / script_name).is_file(), f"rule {name}: {script_name}"
     assert scripts >= 9
 
 
