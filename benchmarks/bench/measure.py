@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import yaml
@@ -444,6 +444,17 @@ def measure_tuning_cost(measured, workdir, cores, quick):
     measured.results["tuned_over_untuned"] = measured.results["tuned_cold_s"] / measured.results["untuned_cold_s"]
 
 
+def installed_versions():
+    """{distribution: version} of what the numbers depend on; TensorFlow is installed under one of several names."""
+    found = {}
+    for name in ("tensorflow", "tensorflow-cpu", "keras", "snakemake"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
 def measure(args):
     """Run every measurement; returns (results, info)."""
     measured = Measurements()
@@ -464,7 +475,7 @@ def measure(args):
             "platform": platform.platform(),
             "load_average_at_start": list(os.getloadavg()),
         },
-        versions={name: version(name) for name in ("tensorflow", "keras", "snakemake")},
+        versions=installed_versions(),
         # The runs set it themselves: 1 for all but the sweep_no_worker_* run.
         worker_switch_in_environment=os.environ.get(WORKER_SWITCH),
     )
