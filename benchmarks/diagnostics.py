@@ -16,6 +16,7 @@ machine inflates less); it also checks that every history is identical.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -32,46 +33,35 @@ import numpy as np  # noqa: E402
 
 from actzoo import engine  # noqa: E402
 from actzoo.config import check_config, load_config  # noqa: E402
-from actzoo.datasets import boundary_grid, explorer_epochs, make_dataset  # noqa: E402
+from actzoo.datasets import from_spec  # noqa: E402
+from actzoo.spec import TrainSpec  # noqa: E402
 
 PLANAR = {"circles", "moons", "xor", "gauss", "spiral"}
 
 
 def runs_of(config, activations):
-    """Every run's train() arguments, the snapshots as a job takes them (runs.py)."""
-    training, figures = config["training"], config["figures"]
-    explorer = explorer_epochs(training["epochs"], figures["explorer_frames"]) if figures["explorer_frames"] else []
-    for name, spec in config["datasets"].items():
-        generator = {k: v for k, v in spec.items() if k != "model"}
-        data = make_dataset(
-            generator.pop("generator"), generator.pop("validation_fraction"), generator.pop("random_state"), **generator
-        )
-        planar = spec["generator"] in PLANAR
-        grid = boundary_grid(np.concatenate([data["X_train"], data["X_val"]]), config["figures"]["grid_resolution"])
-        hidden_units = {**config["model"], **spec.get("model", {})}["hidden_units"]
+    """Every run's (data, TrainSpec), built as a job builds it (runs.py)."""
+    for spec in config["datasets"].values():
+        data = from_spec(spec)
+        model = {**config["model"], **spec.get("model", {})}
         for activation in activations.values():
             for seed in config["seeds"]:
-                snapshots = sorted(set(training["snapshot_epochs"]) | set(explorer)) if planar else ()
-                yield dict(data=data, activation=activation, seed=seed, hidden_units=hidden_units,
-                           grid=grid if planar else None, snapshot_epochs=snapshots)  # fmt: skip
+                run = TrainSpec.from_params(
+                    activation, seed, model, config["training"], planar=spec["generator"] in PLANAR,
+                    grid_resolution=config["figures"]["grid_resolution"],
+                    explorer_frames=config["figures"]["explorer_frames"],
+                )  # fmt: skip
+                yield data, run
 
 
 def train(run, training, diagnostics, directory):
     """(wall seconds, CPU seconds, history rows) of one training."""
+    data, spec = run
     started, cpu = time.perf_counter(), time.process_time()
     result = engine.train(
-        **run,
-        epochs=training["epochs"],
-        batch_size=training["batch_size"],
-        optimizer=training["optimizer"],
-        learning_rate=training["learning_rate"],
-        engine=training["engine"],
-        shuffle=training["shuffle"],
-        checkpoint_dir=directory,
-        checkpoint_every=training["checkpoint_every"],
-        diagnostics=diagnostics,
-        log=lambda message: None,
-    )
+        data, dataclasses.replace(spec, diagnostics=diagnostics), checkpoint_dir=directory,
+        checkpoint_every=training["checkpoint_every"], log=lambda message: None,
+    )  # fmt: skip
     return time.perf_counter() - started, time.process_time() - cpu, result["rows"]
 
 

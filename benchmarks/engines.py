@@ -8,17 +8,21 @@ section), ``grid_resolution``, ``threads``, ``compiled_epochs``,
 Measured, in this order (the first model of the process pays the first trace,
 as a pipeline job does):
 
-1. ``model_100_epochs_s``: ``engine.train(engine="compiled")`` of a fresh
-   Dense(4)->Dense(1) model for ``training.epochs`` epochs, build and tracing
-   included, TensorFlow import excluded. No snapshots, no checkpoints.
+1. ``model_100_epochs_s``: ``engine.train`` with the compiled engine of a
+   fresh Dense(4)->Dense(1) model (a TrainSpec of the config's training
+   settings) for ``training.epochs`` epochs, build and tracing included,
+   TensorFlow import excluded. No snapshots, no checkpoints.
 2. ``job_training_s``: the same with what a pipeline job also does in its
    training phase (boundary-grid snapshots, checkpoint segments).
-3. ``compiled_ms_per_epoch``: after a warm-up call (the trace), the median of
-   ``compiled_repeats`` calls of ``compiled_epochs`` epochs, divided by the
-   epoch count (per-call overhead included, so it is an upper bound).
-4. ``keras_fit_ms_per_epoch``: after a warm-up ``fit(epochs=1)`` (the trace),
-   one ``fit(epochs=keras_epochs)``; the median interval between successive
-   ``on_epoch_end`` callbacks (a whole epoch: batches, validation, callbacks).
+3. ``compiled_ms_per_epoch``: the loop without diagnostics; after a warm-up
+   call (the trace), the median of ``compiled_repeats`` calls of
+   ``compiled_epochs`` epochs, divided by the epoch count (per-call overhead
+   included, so it is an upper bound).
+4. ``keras_fit_ms_per_epoch``: ``engine.fit_keras``, what ``training.engine:
+   keras_fit`` runs (compile with the task's loss, ``fit``); after a warm-up
+   of one epoch (the trace), one of ``keras_epochs``; the median interval
+   between successive ``on_epoch_end`` callbacks (a whole epoch: batches,
+   validation, callbacks).
 """
 
 import json
@@ -34,12 +38,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
+import dataclasses  # noqa: E402
+
 import numpy as np  # noqa: E402
 
 from actzoo import engine  # noqa: E402
 from actzoo.activations import normalise  # noqa: E402
-from actzoo.datasets import boundary_grid, make_dataset  # noqa: E402
+from actzoo.datasets import from_spec  # noqa: E402
+from actzoo.spec import TrainSpec  # noqa: E402
 
 imported = time.perf_counter()
 
@@ -51,47 +57,36 @@ HIDDEN_UNITS = [4]
 def main(settings_path):
     settings = json.loads(Path(settings_path).read_text())
     engine.configure_threads(settings["threads"])
-    spec = {k: v for k, v in settings["dataset"].items() if k != "model"}
-    data = make_dataset(spec.pop("generator"), spec.pop("validation_fraction"), spec.pop("random_state"), **spec)
+    data = from_spec(settings["dataset"])
     training = settings["training"]
-    epochs, batch_size = training["epochs"], training["batch_size"]
-    common = dict(optimizer=training["optimizer"], learning_rate=training["learning_rate"], shuffle=True)
+    # The lesson's model with the config's training settings, the compiled engine, shuffled.
+    spec = TrainSpec.from_params(ACTIVATION, SEED, {"hidden_units": HIDDEN_UNITS}, {**training, "shuffle": True})
+    spec = dataclasses.replace(spec, engine="compiled")
     out = {
         "import_seconds": imported - started,
         "train_rows": int(len(data["X_train"])),
         "val_rows": int(len(data["X_val"])),
-        "epochs": epochs,
-        "batch_size": batch_size,
+        "epochs": spec.epochs,
+        "batch_size": spec.batch_size,
         "threads": settings["threads"],
     }
 
     t = time.perf_counter()
-    result = engine.train(data, ACTIVATION, SEED, HIDDEN_UNITS, epochs, batch_size, engine="compiled", **common)
+    result = engine.train(data, spec)
     out["model_100_epochs_s"] = time.perf_counter() - t
     out["model_100_epochs_rows"] = int(len(result["rows"]))
 
-    grid = boundary_grid(np.concatenate([data["X_train"], data["X_val"]]), settings["grid_resolution"])
+    job = dataclasses.replace(
+        spec, grid_resolution=settings["grid_resolution"], snapshot_epochs=training["snapshot_epochs"]
+    )
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        engine.train(
-            data,
-            ACTIVATION,
-            SEED,
-            HIDDEN_UNITS,
-            epochs,
-            batch_size,
-            engine="compiled",
-            grid=grid,
-            snapshot_epochs=training["snapshot_epochs"],
-            checkpoint_dir=Path(tmp) / "ckpt",
-            checkpoint_every=training["checkpoint_every"],
-            **common,
-        )
+        engine.train(data, job, checkpoint_dir=Path(tmp) / "ckpt", checkpoint_every=training["checkpoint_every"])
         out["job_training_s"] = time.perf_counter() - t
 
-    # Compiled engine: per-epoch cost once traced.
-    model, optimizer = engine.build(ACTIVATION, SEED, 2, 1, HIDDEN_UNITS, common["optimizer"], common["learning_rate"])
-    loop = engine.CompiledLoop(model, optimizer, data, batch_size, SEED, shuffle=True)
+    # Compiled engine: per-epoch cost once traced, without diagnostics.
+    model, optimizer = engine.build(spec, data)
+    loop = engine.CompiledLoop(model, optimizer, data, dataclasses.replace(spec, diagnostics=False))
     n = settings["compiled_epochs"]
     t = time.perf_counter()
     loop.epochs(0, 1)
@@ -104,18 +99,14 @@ def main(settings_path):
     out["compiled_call_seconds"] = calls
     out["compiled_ms_per_epoch"] = statistics.median(calls) / n * 1000
 
-    # Stock model.fit: per-epoch cost once traced.
-    model, optimizer = engine.build(ACTIVATION, SEED, 2, 1, HIDDEN_UNITS, common["optimizer"], common["learning_rate"])
-    model.compile(
-        optimizer=optimizer, loss="binary_crossentropy", metrics=[keras.metrics.BinaryAccuracy(name="accuracy")]
-    )
-    fit_args = dict(validation_data=(data["X_val"], data["y_val"]), batch_size=batch_size, shuffle=True, verbose=0)
+    # Stock model.fit (engine.fit_keras, as training.engine: keras_fit runs it): per-epoch cost once traced.
+    model, optimizer = engine.build(spec, data)
     t = time.perf_counter()
-    model.fit(data["X_train"], data["y_train"], epochs=1, **fit_args)
+    engine.fit_keras(model, optimizer, data, dataclasses.replace(spec, epochs=1))
     out["keras_fit_first_call_s"] = time.perf_counter() - t
     stamps = []
-    stamp = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: stamps.append(time.perf_counter()))
-    model.fit(data["X_train"], data["y_train"], epochs=settings["keras_epochs"], callbacks=[stamp], **fit_args)
+    keras_fit = dataclasses.replace(spec, epochs=settings["keras_epochs"])
+    engine.fit_keras(model, optimizer, data, keras_fit, on_epoch_end=lambda epoch: stamps.append(time.perf_counter()))
     intervals = np.diff(stamps)
     out["keras_fit_epoch_seconds"] = intervals.tolist()
     out["keras_fit_ms_per_epoch"] = float(np.median(intervals)) * 1000

@@ -15,6 +15,7 @@ Arguments: a JSON file with ``dataset`` (the resolved data set spec),
 ``count``. Prints one JSON line.
 """
 
+import dataclasses
 import json
 import os
 import sys
@@ -28,7 +29,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from actzoo import engine  # noqa: E402 -- imports TensorFlow and Keras
 from actzoo.activations import check_all  # noqa: E402
-from actzoo.datasets import make_dataset  # noqa: E402
+from actzoo.checkpoints import segment_ends  # noqa: E402
+from actzoo.datasets import from_spec  # noqa: E402
+from actzoo.spec import TrainSpec  # noqa: E402
 
 imported = time.perf_counter()
 
@@ -43,28 +46,17 @@ def main(settings_path, index, count):
     settings = json.loads(Path(settings_path).read_text())
     training = settings["training"]
     epochs = training["epochs"]
-    segments = engine.segment_ends(epochs, 0)
+    segments = segment_ends(epochs, 0)
     if segments != [epochs]:
-        sys.exit(f"proxy.py: expected one compiled segment of {epochs} epochs, engine.segment_ends says {segments}")
+        sys.exit(f"proxy.py: expected one compiled segment of {epochs} epochs, segment_ends says {segments}")
     engine.configure_threads(training["threads"])
-    spec = {k: v for k, v in settings["dataset"].items() if k != "model"}
-    data = make_dataset(spec.pop("generator"), spec.pop("validation_fraction"), spec.pop("random_state"), **spec)
+    data = from_spec(settings["dataset"])
     runs = []
     for label, activation, seed in share(settings["activations"], settings["seeds"], index, count):
         t = time.perf_counter()
-        result = engine.train(
-            data,
-            activation,
-            seed,
-            settings["hidden_units"],
-            epochs,
-            training["batch_size"],
-            training["optimizer"],
-            training["learning_rate"],
-            engine="compiled",
-            shuffle=training["shuffle"],
-            checkpoint_every=0,
-        )
+        # A job's spec without the grid (planar=False), on the compiled engine; no checkpoints.
+        spec = TrainSpec.from_params(activation, seed, {"hidden_units": settings["hidden_units"]}, training)
+        result = engine.train(data, dataclasses.replace(spec, engine="compiled"))
         runs.append(
             {
                 "activation": label,

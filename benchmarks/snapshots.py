@@ -39,9 +39,10 @@ def main(settings_path):
                 outputs["boundary"] += ".npz"
                 started = time.perf_counter()
                 train_and_save(
-                    str(work / "data.npz"), outputs, "circles", normalise(activation), repeat + 1,
-                    {"hidden_units": [4]}, settings["training"], True, settings["grid_resolution"],
-                    str(work / f"{way}.ckpt"), "benchmark", log=lambda message: None,
+                    str(work / "data.npz"), outputs, dataset="circles", activation=normalise(activation),
+                    seed=repeat + 1, model={"hidden_units": [4]}, training=settings["training"], planar=True,
+                    grid_resolution=settings["grid_resolution"], checkpoint_dir=str(work / f"{way}.ckpt"),
+                    code="benchmark", log=lambda message: None,
                     explorer_frames=settings["explorer_frames"] if way == "with" else None,
                 )  # fmt: skip
                 seconds[way].append(time.perf_counter() - started)

@@ -9,11 +9,18 @@ import pandas as pd
 import pytest
 import tensorflow as tf
 
-from actzoo import engine
+from actzoo import checkpoints, diagnostics, engine
 from actzoo.activations import normalise
-from actzoo.datasets import task_of
+from actzoo.columns import DIAGNOSTICS_COLUMNS
+from actzoo.runs import diagnostics_table
+from actzoo.spec import TrainSpec
 
 GRAD_NORM, ACT_MEAN, ACT_STD, FLAT, DEAD = range(5)
+
+
+def spec_of(activation, **overrides):
+    settings = dict(hidden_units=[4], epochs=4, batch_size=25, optimizer="adam", learning_rate=0.01)
+    return TrainSpec(activation=normalise(activation), seed=3, **{**settings, **overrides})
 
 
 def loop_for(
@@ -21,28 +28,20 @@ def loop_for(
 ):
     """A diagnosing CompiledLoop whose hidden biases are set to ``bias`` and
     kernels multiplied by ``scale`` before anything runs."""
-    task, n_outputs = task_of(data)
-    model, opt = engine.build(
-        normalise(activation),
-        3,
-        data["X_train"].shape[1],
-        n_outputs,
-        list(hidden_units),
-        optimizer,
-        learning_rate,
-        task,
-    )
-    for dense, _ in engine.hidden_layers(model):
+    spec = spec_of(activation, hidden_units=hidden_units, batch_size=batch_size, optimizer=optimizer,
+                   learning_rate=learning_rate)  # fmt: skip
+    model, opt = engine.build(spec, data)
+    for dense, _ in diagnostics.hidden_layers(model):
         if bias is not None:
             dense.bias.assign(np.full(dense.bias.shape, bias, dtype=np.float32))
         if scale is not None:
             dense.kernel.assign(dense.kernel.numpy() * scale)
-    return engine.CompiledLoop(model, opt, data, batch_size, 3, shuffle=True, diagnostics=True)
+    return engine.CompiledLoop(model, opt, data, spec)
 
 
-def train(data, activation, **overrides):
-    settings = dict(hidden_units=[4], epochs=4, batch_size=25, optimizer="adam", learning_rate=0.01)
-    return engine.train(data, normalise(activation), 3, **{**settings, **overrides})
+def train(data, activation, checkpoint_dir=None, checkpoint_every=0, log=print, **overrides):
+    spec = spec_of(activation, **overrides)
+    return engine.train(data, spec, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, log=log)
 
 
 # -- hand-checkable cases ---------------------------------------------------------
@@ -73,7 +72,7 @@ def test_grad_norm_is_the_gradient_tape_norm_of_one_batch(sensors):
     """One epoch, one batch (batch_size > rows): grad_norm at epochs 0 and 1
     is the norm of the gradient at the initial weights, computed here by hand."""
     result = train(sensors, "tanh", hidden_units=[6, 5], epochs=1, batch_size=10_000)
-    model, _ = engine.build(normalise("tanh"), 3, 20, 3, [6, 5], "adam", 0.01)
+    model, _ = engine.build(spec_of("tanh", hidden_units=[6, 5]), sensors)
     with tf.GradientTape() as tape:
         loss = keras.losses.BinaryCrossentropy()(sensors["y_train"], model(sensors["X_train"]))
     kernels = [model.layers[0].kernel, model.layers[1].kernel]
@@ -127,9 +126,9 @@ def test_custom_and_parameterised_activations_get_diagnostics(circles, tmp_path,
 
 
 def test_derivative_peak_by_autodiff():
-    assert float(engine.derivative_peak(keras.activations.sigmoid)) == pytest.approx(0.25)
-    assert float(engine.derivative_peak(keras.activations.relu)) == pytest.approx(1.0)
-    assert float(engine.derivative_peak(keras.activations.tanh)) == pytest.approx(1.0)
+    assert float(diagnostics.derivative_peak(keras.activations.sigmoid)) == pytest.approx(0.25)
+    assert float(diagnostics.derivative_peak(keras.activations.relu)) == pytest.approx(1.0)
+    assert float(diagnostics.derivative_peak(keras.activations.tanh)) == pytest.approx(1.0)
 
 
 # -- guarantees ---------------------------------------------------------------------
@@ -149,24 +148,26 @@ def test_diagnostics_do_not_change_the_trajectory(circles, tmp_path, monkeypatch
     training = dict(engine="compiled", epochs=6, batch_size=25, optimizer="adam", learning_rate=0.01,
                     shuffle=True, checkpoint_every=2, snapshot_epochs=[1, 3])  # fmt: skip
     files = {}
-    for diagnostics in (False, True):
-        run = tmp_path / str(diagnostics)
+    for diagnosed in (False, True):
+        run = tmp_path / str(diagnosed)
         run.mkdir()
         outputs = {key: str(run / name) for key, name in [
             ("history", "history.csv"), ("metrics", "metrics.json"), ("model", "model.keras"),
             ("boundary", "boundary.npz"), ("diagnostics", "diagnostics.csv"),
         ]}  # fmt: skip
-        metrics = train_and_save(data_path, outputs, "circles", normalise(activation), 3, {"hidden_units": [4, 3]},
-                                 {**training, "diagnostics": diagnostics}, True, 12, run / ".ckpt", "test",
-                                 log=lambda message: None)  # fmt: skip
+        metrics = train_and_save(
+            data_path, outputs, dataset="circles", activation=normalise(activation), seed=3,
+            model={"hidden_units": [4, 3]}, training={**training, "diagnostics": diagnosed}, planar=True,
+            grid_resolution=12, checkpoint_dir=run / ".ckpt", code="test", log=lambda message: None,
+        )  # fmt: skip
         with np.load(outputs["boundary"]) as boundary:
-            files[diagnostics] = ((run / "history.csv").read_bytes(), boundary["probabilities"],
-                                  metrics["final_weights_sha256"], pd.read_csv(run / "diagnostics.csv"))  # fmt: skip
+            files[diagnosed] = ((run / "history.csv").read_bytes(), boundary["probabilities"],
+                                metrics["final_weights_sha256"], pd.read_csv(run / "diagnostics.csv"))  # fmt: skip
     assert files[False][0] == files[True][0]
     assert np.array_equal(files[False][1], files[True][1])
     assert files[False][2] == files[True][2]
     off, on = files[False][3], files[True][3]
-    assert list(off.columns) == list(on.columns) == engine.DIAGNOSTICS_COLUMNS
+    assert list(off.columns) == list(on.columns) == DIAGNOSTICS_COLUMNS
     assert off.empty, "off: the file is there, with its header only"
     assert len(on) == 7 * 2 and on["epoch"].tolist() == [e for e in range(7) for _ in (1, 2)]
     assert on["layer"].tolist() == [1, 2] * 7
@@ -176,17 +177,14 @@ def test_diagnostics_survive_a_resume_byte_for_byte(circles, tmp_path, monkeypat
     settings = dict(hidden_units=[4, 3], epochs=6, checkpoint_every=2, checkpoint_dir=tmp_path / "ckpt")
     fresh = train(circles, "relu", hidden_units=[4, 3], epochs=6)
     with monkeypatch.context() as patch:  # keep the last checkpoint (epoch 4), like a kill after it
-        patch.setattr(engine.Checkpoint, "remove", lambda self: None)
+        patch.setattr(checkpoints.Checkpoint, "remove", lambda self: None)
         train(circles, "relu", **settings)
     logs = []
     resumed = train(circles, "relu", **settings, log=logs.append)
     assert resumed["resumed_from_epoch"] == 4
-    assert (
-        engine.diagnostics_table(resumed["diagnostics"]).to_csv()
-        == engine.diagnostics_table(fresh["diagnostics"]).to_csv()
-    )
+    assert diagnostics_table(resumed["diagnostics"]).to_csv() == diagnostics_table(fresh["diagnostics"]).to_csv()
     with monkeypatch.context() as patch:
-        patch.setattr(engine.Checkpoint, "remove", lambda self: None)
+        patch.setattr(checkpoints.Checkpoint, "remove", lambda self: None)
         train(circles, "relu", **settings, diagnostics=False)
     again = train(circles, "relu", **settings, log=logs.append)
     assert again["resumed_from_epoch"] == 0, "a checkpoint without diagnostics is not resumed by a run with them"
@@ -197,14 +195,14 @@ def test_divergence_truncates_the_diagnostics_too(circles):
     """As in test_engine: linear with sgd at learning rate 100 goes non-finite in epoch 2."""
     result = train(circles, "linear", optimizer="sgd", learning_rate=100.0, epochs=50, hidden_units=[64])
     assert result["diverged_epoch"] == 2 and len(result["rows"]) == 2
-    assert engine.diagnostics_table(result["diagnostics"])["epoch"].tolist() == [0, 1, 2]
+    assert diagnostics_table(result["diagnostics"])["epoch"].tolist() == [0, 1, 2]
 
 
 def test_keras_fit_records_no_diagnostics(circles):
     logs = []
     result = train(circles, "relu", engine="keras_fit", hidden_units=[4, 3], log=logs.append)
     assert result["diagnostics"].shape == (0, 2, 5)
-    assert list(engine.diagnostics_table(result["diagnostics"]).columns) == engine.DIAGNOSTICS_COLUMNS
+    assert list(diagnostics_table(result["diagnostics"]).columns) == DIAGNOSTICS_COLUMNS
     assert any("compiled engine" in line for line in logs)
 
 
@@ -218,7 +216,7 @@ def write_run(directory, activation, seed, layers, diverged=False, empty=False):
         for epoch in range(4)
         for layer in range(1, layers + 1)
     ]
-    table = pd.DataFrame([] if empty else rows, columns=engine.DIAGNOSTICS_COLUMNS)
+    table = pd.DataFrame([] if empty else rows, columns=DIAGNOSTICS_COLUMNS)
     table.to_csv(directory / "diagnostics.csv", index=False)
     metrics = {"dataset": "toy", "activation": activation, "seed": seed, "diverged": diverged}
     (directory / "metrics.json").write_text(json.dumps(metrics))
@@ -245,22 +243,23 @@ def test_figure_has_a_row_per_measure_and_a_column_per_layer(tmp_path, drawn, la
 
 def test_figure_and_table_without_diagnostics(tmp_path, drawn):
     from actzoo import diagnostic_figures
-    from actzoo.aggregate import DIAGNOSTICS_COLUMNS, write_diagnostics
+    from actzoo.aggregate import DIAGNOSTICS_COLUMNS as MERGED_COLUMNS
+    from actzoo.aggregate import write_diagnostics
 
     runs = [write_run(tmp_path / a, a, 1, 2, empty=True) for a in ("tanh", "relu")]
     diagnostic_figures.plot_diagnostics([d for d, _ in runs], [m for _, m in runs], "toy", [tmp_path / "d.png"])
     assert "no diagnostics recorded" in drawn[0].axes[0].texts[0].get_text()
     write_diagnostics([d for d, _ in runs], [m for _, m in runs], tmp_path / "merged.csv")
     merged = pd.read_csv(tmp_path / "merged.csv")
-    assert merged.empty and list(merged.columns) == DIAGNOSTICS_COLUMNS
+    assert merged.empty and list(merged.columns) == MERGED_COLUMNS
 
 
 def test_merged_table_keys_every_row_by_run(tmp_path):
-    from actzoo.aggregate import DIAGNOSTICS_COLUMNS, write_diagnostics
+    from actzoo.aggregate import KEYS, write_diagnostics
 
     runs = [write_run(tmp_path / f"{a}{s}", a, s, 2) for a in ("tanh", "relu") for s in (1, 2)]
     write_diagnostics([d for d, _ in runs], [m for _, m in runs], tmp_path / "merged.csv")
     merged = pd.read_csv(tmp_path / "merged.csv")
-    assert list(merged.columns) == DIAGNOSTICS_COLUMNS
+    assert list(merged.columns) == KEYS + DIAGNOSTICS_COLUMNS, "a run's columns, keyed by the run"
     assert len(merged) == 4 * 4 * 2
     assert not merged.duplicated(["dataset", "activation", "seed", "epoch", "layer"]).any()

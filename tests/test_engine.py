@@ -3,14 +3,15 @@
 import numpy as np
 import pytest
 
-from actzoo import engine  # noqa: E402
+from actzoo import checkpoints, engine
 from actzoo.activations import normalise
+from actzoo.spec import TrainSpec
 
 
-def train(data, activation, engine_name, **overrides):
+def train(data, activation, engine_name, checkpoint_dir=None, checkpoint_every=0, **overrides):
     settings = dict(hidden_units=[4], epochs=8, batch_size=25, optimizer="adam", learning_rate=0.01, shuffle=False)
-    settings.update(overrides)
-    return engine.train(data, normalise(activation), 3, engine=engine_name, **settings)
+    spec = TrainSpec(activation=normalise(activation), seed=3, engine=engine_name, **{**settings, **overrides})
+    return engine.train(data, spec, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every)
 
 
 @pytest.mark.parametrize("dataset", ["circles", "sensors", "blobs", "iris"])
@@ -88,19 +89,17 @@ def test_divergence_stops_early_and_is_recorded(circles, engine_name):
 def test_divergence_in_the_last_epoch_of_a_segment_stops_training(circles, tmp_path, monkeypatch, checkpoint_every):
     """The loop stops at checkpoint epochs and snapshots inside; a run that
     first goes non-finite at either must not snapshot, checkpoint or train on."""
-    from actzoo.datasets import boundary_grid
-
     saved = []
-    original_save = engine.Checkpoint.save
+    original_save = checkpoints.Checkpoint.save
 
     def spy(self, model, optimizer, rows, *state):
         saved.append(np.array(rows))
         original_save(self, model, optimizer, rows, *state)
 
-    monkeypatch.setattr(engine.Checkpoint, "save", spy)
+    monkeypatch.setattr(checkpoints.Checkpoint, "save", spy)
     result = train(
         circles, "linear", "compiled", optimizer="sgd", learning_rate=1e4, epochs=5, hidden_units=[64],
-        grid=boundary_grid(circles["X_train"], 10), snapshot_epochs=[1],
+        grid_resolution=10, snapshot_epochs=[1],
         checkpoint_dir=tmp_path / "ckpt", checkpoint_every=checkpoint_every,
     )  # fmt: skip
     rows = result["rows"]
@@ -111,17 +110,14 @@ def test_divergence_in_the_last_epoch_of_a_segment_stops_training(circles, tmp_p
 
 
 def test_snapshots_skip_the_final_epoch_which_the_caller_grids(circles):
-    from actzoo.datasets import boundary_grid
-
-    grid = boundary_grid(circles["X_train"], 10)
-    result = train(circles, "tanh", "compiled", epochs=4, grid=grid, snapshot_epochs=[1, 4, 9])
+    result = train(circles, "tanh", "compiled", epochs=4, grid_resolution=10, snapshot_epochs=[1, 4, 9])
     assert sorted(result["snapshots"]) == [1]
     assert result["snapshots"][1].shape == (10, 10)
 
 
 def test_segment_ends_cover_checkpoints_and_end():
-    assert engine.segment_ends(10, 4) == [4, 8, 10]
-    assert engine.segment_ends(3, 0) == [3]
+    assert checkpoints.segment_ends(10, 4) == [4, 8, 10]
+    assert checkpoints.segment_ends(3, 0) == [3]
 
 
 def test_parameterised_and_custom_activations_save_and_load_safely(tmp_path, circles, monkeypatch):

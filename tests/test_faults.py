@@ -2,6 +2,7 @@
 diverging run does not stop the pipeline, saved models load in safe mode, and
 a second snakemake in the same directory is refused while the first runs."""
 
+import dataclasses
 import json
 import os
 import re
@@ -178,35 +179,37 @@ def test_sigkilled_training_resumes_and_matches_an_uninterrupted_run(tmp_path):
 
 def test_a_checkpoint_from_other_settings_is_ignored(tmp_path, monkeypatch):
     """A killed run's checkpoint must not leak into a rerun with a changed config."""
-    from actzoo import engine
+    from actzoo import checkpoints, engine
     from actzoo.activations import check_all
     from actzoo.datasets import make_dataset
+    from actzoo.spec import TrainSpec
 
     data = make_dataset("circles", 0.3, 0, n_samples=200, factor=0.2, noise=0.1)
-    settings = dict(
+    spec = TrainSpec(
         activation=check_all(["tanh"])["tanh"], seed=1, hidden_units=[4], epochs=6, batch_size=16,
-        optimizer="adam", learning_rate=0.01, checkpoint_every=2,
+        optimizer="adam", learning_rate=0.01,
     )  # fmt: skip
-    fresh = engine.train(data, **settings)
-    changed = engine.train(data, **{**settings, "learning_rate": 0.05})
+    fresh = engine.train(data, spec)
+    changed = engine.train(data, dataclasses.replace(spec, learning_rate=0.05))
 
     def leave_checkpoint(**changes):
         """Run to the end but keep the last checkpoint (epoch 4), like a kill after it."""
         ckpt = tmp_path / "ckpt"
         with monkeypatch.context() as patch:
-            patch.setattr(engine.Checkpoint, "remove", lambda self: None)
-            engine.train(data, **{**settings, **changes}, checkpoint_dir=ckpt)
+            patch.setattr(checkpoints.Checkpoint, "remove", lambda self: None)
+            engine.train(data, dataclasses.replace(spec, **changes), checkpoint_dir=ckpt, checkpoint_every=2)
         return ckpt
 
     logs = []
-    resumed = engine.train(data, **settings, checkpoint_dir=leave_checkpoint(), log=logs.append)
+    resumed = engine.train(data, spec, checkpoint_dir=leave_checkpoint(), checkpoint_every=2, log=logs.append)
     assert resumed["resumed_from_epoch"] == 4
     assert resumed["final_weights_sha256"] == fresh["final_weights_sha256"]
 
-    rerun = engine.train(data, **settings, checkpoint_dir=leave_checkpoint(learning_rate=0.05), log=logs.append)
+    ckpt = leave_checkpoint(learning_rate=0.05)
+    rerun = engine.train(data, spec, checkpoint_dir=ckpt, checkpoint_every=2, log=logs.append)
     assert rerun["resumed_from_epoch"] == 0, "the checkpoint of the old learning rate is ignored"
     assert rerun["final_weights_sha256"] == fresh["final_weights_sha256"] != changed["final_weights_sha256"]
-    assert any("ignoring" in line for line in logs)
+    assert any("ignoring" in line and "other settings (learning_rate)" in line for line in logs), logs
     assert not (tmp_path / "ckpt").exists()
 
 

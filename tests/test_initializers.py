@@ -9,19 +9,25 @@ import numpy as np
 import pytest
 import yaml
 
-from actzoo import engine, initializers
+from actzoo import checkpoints, engine, initializers
 from actzoo.activations import normalise
 from actzoo.config import SCHEMA_PATH
 from actzoo.models import get_model
+from actzoo.spec import TrainSpec
 
 FAN_IN, UNITS = 5, [8, 3]
 
 
 def kernels(activation, initializer, seed=3):
     """The model's kernels, hidden first, as a run seeds and builds them."""
-    spec = normalise(activation)
-    resolved = initializers.resolve(initializer, spec)
-    model, _ = engine.build(spec, seed, FAN_IN, 1, UNITS, "adam", 0.01, initializer=resolved)
+    spec = TrainSpec.from_params(
+        activation=normalise(activation),
+        seed=seed,
+        model={"hidden_units": UNITS, "initializer": initializer},
+        training={"epochs": 1, "batch_size": 1, "optimizer": "adam", "learning_rate": 0.01},
+    )
+    shapes = {"X_train": np.zeros((0, FAN_IN), np.float32), "y_train": np.zeros((0, 1), np.float32)}
+    model, _ = engine.build(spec, shapes)
     return [layer.kernel.numpy() for layer in model.layers if hasattr(layer, "kernel")]
 
 
@@ -123,8 +129,8 @@ def run(circles, tmp_path, monkeypatch, model, activation="relu"):
     ]}  # fmt: skip
     training = {"engine": "compiled", "epochs": 2, "batch_size": 25, "optimizer": "adam", "learning_rate": 0.01,
                 "shuffle": True, "checkpoint_every": 0, "snapshot_epochs": [], "diagnostics": False}  # fmt: skip
-    train_and_save(data_path, outputs, "circles", normalise(activation), 3, model, training, False, 12,
-                   run_dir / ".ckpt", "test", log=lambda message: None)  # fmt: skip
+    train_and_save(data_path, outputs, dataset="circles", activation=normalise(activation), seed=3, model=model,
+                   training=training, checkpoint_dir=run_dir / ".ckpt", code="test", log=lambda message: None)  # fmt: skip
     return json.loads((run_dir / "metrics.json").read_text())
 
 
@@ -138,11 +144,12 @@ def test_metrics_record_the_initializer_used(circles, tmp_path, monkeypatch):
 
 def test_a_checkpoint_of_another_initializer_is_not_resumed(circles, tmp_path, monkeypatch):
     """The initializer is in the checkpoint's fingerprint."""
-    settings = {"hidden_units": [4], "epochs": 4, "batch_size": 25, "optimizer": "adam", "learning_rate": 0.01,
-                "checkpoint_every": 2, "checkpoint_dir": tmp_path / "ckpt"}  # fmt: skip
+    settings = {"hidden_units": [4], "epochs": 4, "batch_size": 25, "optimizer": "adam", "learning_rate": 0.01}
+    checkpoint = {"checkpoint_dir": tmp_path / "ckpt", "checkpoint_every": 2}
     with monkeypatch.context() as patch:  # keep the checkpoint, as a kill after epoch 2 would
-        patch.setattr(engine.Checkpoint, "remove", lambda self: None)
-        engine.train(circles, normalise("relu"), 3, initializer="he_normal", **settings)
+        patch.setattr(checkpoints.Checkpoint, "remove", lambda self: None)
+        engine.train(circles, TrainSpec(normalise("relu"), 3, initializer="he_normal", **settings), **checkpoint)
     logs = []
-    other = engine.train(circles, normalise("relu"), 3, initializer="glorot_normal", log=logs.append, **settings)
+    other = TrainSpec(normalise("relu"), 3, initializer="glorot_normal", **settings)
+    other = engine.train(circles, other, log=logs.append, **checkpoint)
     assert other["resumed_from_epoch"] == 0 and any("ignoring" in line for line in logs), logs

@@ -113,21 +113,20 @@ def test_a_resumed_multiclass_run_matches_an_uninterrupted_one(blobs, tmp_path, 
     """In-process: kill after the epoch-4 checkpoint (kept by not removing
     it), resume; weights, histories, class-probability snapshots and
     diagnostics are those of the run that was never interrupted."""
-    from actzoo import engine
+    from actzoo import checkpoints, engine
     from actzoo.activations import check_all
-    from actzoo.datasets import boundary_grid
+    from actzoo.spec import TrainSpec
 
-    grid = boundary_grid(np.concatenate([blobs["X_train"], blobs["X_val"]]), 12)
-    settings = dict(
+    spec = TrainSpec(
         activation=check_all(["relu"])["relu"], seed=1, hidden_units=[5], epochs=6, batch_size=16,
-        optimizer="adam", learning_rate=0.01, grid=grid, snapshot_epochs=[0, 1, 3, 5], checkpoint_every=2,
+        optimizer="adam", learning_rate=0.01, grid_resolution=12, snapshot_epochs=[0, 1, 3, 5],
     )  # fmt: skip
-    fresh = engine.train(blobs, **settings)
+    fresh = engine.train(blobs, spec)
     ckpt = tmp_path / "ckpt"
     with monkeypatch.context() as patch:
-        patch.setattr(engine.Checkpoint, "remove", lambda self: None)
-        engine.train(blobs, **settings, checkpoint_dir=ckpt)
-    resumed = engine.train(blobs, **settings, checkpoint_dir=ckpt)
+        patch.setattr(checkpoints.Checkpoint, "remove", lambda self: None)
+        engine.train(blobs, spec, checkpoint_dir=ckpt, checkpoint_every=2)
+    resumed = engine.train(blobs, spec, checkpoint_dir=ckpt, checkpoint_every=2)
     assert resumed["resumed_from_epoch"] == 4
     assert resumed["final_weights_sha256"] == fresh["final_weights_sha256"]
     assert np.array_equal(resumed["rows"], fresh["rows"])

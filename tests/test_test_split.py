@@ -11,6 +11,7 @@ from actzoo import engine
 from actzoo.activations import normalise
 from actzoo.aggregate import runs_table
 from actzoo.datasets import make_dataset
+from actzoo.spec import TrainSpec
 
 OUTPUTS = [("history", "history.csv"), ("metrics", "metrics.json"), ("model", "model.keras"),
            ("boundary", "boundary.npz"), ("diagnostics", "diagnostics.csv")]  # fmt: skip
@@ -34,9 +35,10 @@ def train_saved(data, directory, monkeypatch, evaluate_test, activation="relu"):
     directory.mkdir()
     np.savez(directory / "data.npz", **data)
     outputs = {key: str(directory / name) for key, name in OUTPUTS}
-    metrics = train_and_save(directory / "data.npz", outputs, "circles", normalise(activation), 3,
-                             {"hidden_units": [4]}, TRAINING, True, 12, directory / ".ckpt", "test",
-                             log=lambda message: None, evaluate_test=evaluate_test)  # fmt: skip
+    metrics = train_and_save(directory / "data.npz", outputs, dataset="circles", activation=normalise(activation),
+                             seed=3, model={"hidden_units": [4]}, training=TRAINING, planar=True, grid_resolution=12,
+                             checkpoint_dir=directory / ".ckpt", code="test", log=lambda message: None,
+                             evaluate_test=evaluate_test)  # fmt: skip
     with np.load(directory / "boundary.npz") as boundary:
         files = {"history": (directory / "history.csv").read_bytes(), "boundary": boundary["probabilities"].tobytes(),
                  "diagnostics": (directory / "diagnostics.csv").read_bytes()}  # fmt: skip
@@ -80,7 +82,10 @@ def test_evaluate_scores_as_the_loop_scores_validation(request, dataset):
     """engine.evaluate on the validation rows gives the history's final
     val_loss and val_accuracy (binary, multi-label, multiclass)."""
     data = request.getfixturevalue(dataset)
-    result = engine.train(data, normalise("tanh"), 3, [4], 5, 25, "adam", 0.01)
+    spec = TrainSpec(
+        normalise("tanh"), 3, hidden_units=[4], epochs=5, batch_size=25, optimizer="adam", learning_rate=0.01
+    )
+    result = engine.train(data, spec)
     task = str(data["task"])
     loss, accuracy = engine.evaluate(result["model"], data["X_val"], data["y_val"], task)
     assert loss == pytest.approx(float(result["rows"][-1, 2]), abs=1e-6)

@@ -52,15 +52,12 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-import numpy as np
 from actzoo.activations import normalise
-from actzoo.datasets import make_dataset
+from actzoo.datasets import write_dataset
 from actzoo.runs import train_and_save  # imports TensorFlow; its runtime starts in train_and_save
 
 work, threads, settings = Path(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
-spec = dict(settings["dataset"])
-data = make_dataset(spec.pop("generator"), spec.pop("validation_fraction"), spec.pop("random_state"), **spec)
-np.savez(work / "data.npz", **data)
+write_dataset(settings["dataset"], work / "data.npz")
 outputs = {k: str(work / name) for k, name in
            [("history", "history.csv"), ("metrics", "metrics.json"), ("model", "model.keras"), ("boundary", "boundary.npz"),
             ("diagnostics", "diagnostics.csv")]}
@@ -71,8 +68,9 @@ def cpu():
 
 print("START", flush=True)
 c0, t0 = cpu(), time.perf_counter()
-train_and_save(str(work / "data.npz"), outputs, "sensors", normalise("relu"), 7, settings["model"],
-               settings["training"], False, 10, str(work / ".ckpt"), "test", threads=threads, log=lambda m: None)
+train_and_save(str(work / "data.npz"), outputs, dataset="sensors", activation=normalise("relu"), seed=7,
+               model=settings["model"], training=settings["training"], checkpoint_dir=str(work / ".ckpt"),
+               code="test", threads=threads, log=lambda m: None)
 c1, t1 = cpu(), time.perf_counter()
 print("END " + json.dumps({"cpu": c1 - c0, "wall": t1 - t0}), flush=True)
 """

@@ -61,7 +61,7 @@ def array_digest(arrays, digest):
 def datasets_digest():
     """The checked specs (what make_dataset's params are) and the arrays made from them."""
     from actzoo.config import check_config
-    from actzoo.datasets import make_dataset
+    from actzoo.datasets import from_spec
 
     config = {
         "seeds": [1],
@@ -76,9 +76,7 @@ def datasets_digest():
         spec = {k: v for k, v in spec.items() if k != "model"}  # as generator_params gives it
         printable = {k: (Path(v).name if k == "path" else v) for k, v in spec.items()}
         digest.update(json.dumps(printable, sort_keys=True).encode())
-        params = {k: v for k, v in spec.items() if k not in ("generator", "validation_fraction", "random_state")}
-        data = make_dataset(spec["generator"], spec["validation_fraction"], spec["random_state"], **params)
-        array_digest(data, digest)
+        array_digest(from_spec(spec), digest)
     return digest.hexdigest()
 
 

@@ -21,6 +21,7 @@ from actzoo import activerun
 from actzoo.adaptive import is_adaptive, plan, read_decision
 from actzoo.config import PREFIX, ConfigError, check_config, load_config
 from actzoo.provenance import code_hash
+from actzoo.spec import EXECUTION_ONLY
 from actzoo.tuning import grid_points, read_selection, split_settings
 
 # Run directly, config.yaml in the working directory is the base; used as a
@@ -109,15 +110,12 @@ def is_planar(dataset):
     return spec["generator"] in PLANAR_GENERATORS
 
 
-# Training settings that change no result: a job's threads, and how often it
-# saves the checkpoint it would resume from (a resumed run is byte-identical).
-EXECUTION_ONLY = ("threads", "checkpoint_every")
-
-
 def training_params(wildcards, tuned=None):
     """config["training"] with the model variant's overrides and the tuned
     values on top, without what cannot change this dataset's runs:
-    EXECUTION_ONLY never does, and boundary snapshots exist only for 2-D data."""
+    EXECUTION_ONLY never does (actzoo/spec.py: a job's threads, and how often
+    it saves the checkpoint it would resume from), and boundary snapshots
+    exist only for 2-D data."""
     training = {k: v for k, v in config["training"].items() if k not in EXECUTION_ONLY}
     training |= VARIANTS.get(wildcards.get("model"), {}).get("training", {})
     training |= split_settings(tuned or {})[0]

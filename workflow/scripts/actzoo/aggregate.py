@@ -5,11 +5,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from actzoo import columns
 from actzoo.tuning import point_name
 
 KEYS = ["dataset", "activation", "seed"]
-HISTORY_COLUMNS = KEYS + ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
-DIAGNOSTICS_COLUMNS = KEYS + ["epoch", "layer", "grad_norm", "act_mean", "act_std", "flat_fraction", "dead_units"]
+# A run's own columns (actzoo.columns), keyed by the run.
+HISTORY_COLUMNS = KEYS + columns.HISTORY_COLUMNS
+DIAGNOSTICS_COLUMNS = KEYS + columns.DIAGNOSTICS_COLUMNS
 RUN_COLUMNS = [
     "dataset",
     "activation",

@@ -413,11 +413,16 @@ def make_dataset(generator, validation_fraction, random_state, standardize=False
     return data | {"task": np.array(task), "classes": classes}
 
 
+def from_spec(spec):
+    """make_dataset for a checked config entry (``datasets.<name>``, defaults
+    filled in); its ``model`` override is not about the data and is left out."""
+    params = {k: v for k, v in spec.items() if k not in ("generator", "validation_fraction", "random_state", "model")}
+    return make_dataset(spec["generator"], spec["validation_fraction"], spec["random_state"], **params)
+
+
 def write_dataset(spec, path):
     """Make the dataset ``spec`` describes (a config entry) and save it as .npz."""
-    params = {k: v for k, v in spec.items() if k not in ("generator", "validation_fraction", "random_state")}
-    data = make_dataset(spec["generator"], spec["validation_fraction"], spec["random_state"], **params)
-    np.savez(path, **data)
+    np.savez(path, **from_spec(spec))
 
 
 def task_of(data):
