@@ -115,9 +115,15 @@ def test_snapshots_skip_the_final_epoch_which_the_caller_grids(circles):
     assert result["snapshots"][1].shape == (10, 10)
 
 
-def test_segment_ends_cover_checkpoints_and_end():
-    assert checkpoints.segment_ends(10, 4) == [4, 8, 10]
-    assert checkpoints.segment_ends(3, 0) == [3]
+@pytest.mark.parametrize("epochs", [1, 3, 10, 25, 100])
+@pytest.mark.parametrize("every", [0, 1, 4, 25, 200])
+def test_segments_end_at_every_checkpoint_and_at_the_last_epoch(epochs, every):
+    """What resuming relies on: training stops (and saves) at each multiple of
+    ``every`` below ``epochs`` and at ``epochs``; with 0, once, at the end."""
+    ends = checkpoints.segment_ends(epochs, every)
+    assert ends[-1] == epochs and ends == sorted(set(ends)) and ends[0] >= 1
+    saves = set(range(every, epochs, every)) if every else set()
+    assert set(ends) == saves | {epochs}
 
 
 def test_parameterised_and_custom_activations_save_and_load_safely(tmp_path, circles, monkeypatch):

@@ -84,10 +84,10 @@ def test_reruns_are_byte_identical_and_the_cache_serves_every_run(multiclass_run
     assert len(runs) == 18 and runs == run_dirs(other)
     for run in runs:
         for table in ("history.csv", "diagnostics.csv"):
-            assert (multiclass_run / run / table).read_bytes() == (other / run / table).read_bytes(), (run, table)
+            assert (multiclass_run / run / table).read_bytes() == (other / run / table).read_bytes(), f"{run}/{table}"
         with np.load(multiclass_run / run / "boundary.npz") as first, np.load(other / run / "boundary.npz") as again:
             for key in first.files:
-                assert np.array_equal(first[key], again[key]), (run, key)
+                assert np.array_equal(first[key], again[key]), f"{run}: {key}"
         metrics_1 = json.loads((multiclass_run / run / "metrics.json").read_text())
         metrics_2 = json.loads((other / run / "metrics.json").read_text())
         metrics_1.pop("train_seconds"), metrics_2.pop("train_seconds")
