@@ -82,3 +82,34 @@ def test_the_version_is_one_number_everywhere():
     changelog = (REPO / "CHANGELOG.md").read_text()
     released = re.findall(r"^## (\S+)", changelog, flags=re.MULTILINE)
     assert released[0] == version, f"CHANGELOG.md's newest entry is {released[0]}, pyproject.toml says {version}"
+
+
+# Snakemake reports which rules are local only once the workflow is parsed.
+LOCAL_RULES = """
+import json
+from pathlib import Path
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import OutputSettings, ResourceSettings
+
+with SnakemakeApi(OutputSettings()) as api:
+    workflow = api.workflow(resource_settings=ResourceSettings(cores=1), snakefile=Path("Snakefile"))._workflow
+    print(json.dumps({"rules": [r.name for r in workflow.rules], "local": sorted(workflow._localrules)}))
+"""
+
+
+def test_only_trainings_and_the_activation_table_go_to_a_cluster(tmp_path):
+    """On a cluster every other rule runs on the submit host in seconds. A
+    `use rule ... with:` does not inherit `localrule: True`, so each says it."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import copy_workflow
+
+    directory = copy_workflow(tmp_path / "run")
+    parsed = subprocess.run(
+        [sys.executable, "-c", LOCAL_RULES], cwd=directory, capture_output=True, text=True, check=True
+    )
+    rules = json.loads(parsed.stdout.strip().splitlines()[-1])
+    submitted = set(rules["rules"]) - set(rules["local"]) - {"all"}
+    assert submitted == {"train", "tune", "train_fixed", "tabulate_activations"}, submitted

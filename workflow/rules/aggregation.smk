@@ -35,6 +35,7 @@ use rule merge_histories as merge_fixed_histories with:
         provenance="results/fixed/provenance.json",
     log:
         "logs/merge_fixed_histories.log",
+    localrule: True
 
 
 rule summarize:

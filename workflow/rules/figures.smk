@@ -1,6 +1,8 @@
 # Every figure rule has one shape. plot_activations spells it out; each other
 # figure is `use rule plot_activations as plot_<name> with:` and says only what
-# differs: input, output, log and params (Snakemake merges params by key). A
+# differs: input, output, log and params (Snakemake merges params by key), and
+# `localrule: True`, which `use rule` does not inherit (Snakemake 9.27.1: the
+# figures were submitted to SLURM without it; tests/test_packaging.py). A
 # `use rule` cannot change `script:`, so the script is named by params.script.
 # figure() and entry_script() are in common.smk.
 
@@ -29,6 +31,7 @@ use rule plot_activations as plot_curves with:
         **figure("curves_{dataset}", "curves", "1 learning curves"),
     log:
         "logs/plot_curves/{dataset}.log",
+    localrule: True
     params:
         **entry_script("plot_curves"),
         dataset="{dataset}",
@@ -43,6 +46,7 @@ use rule plot_activations as plot_boundaries with:
         **figure("boundaries_{dataset}", "boundaries", "2 final decision boundaries"),
     log:
         "logs/plot_boundaries/{dataset}.log",
+    localrule: True
     params:
         **entry_script("plot_boundaries"),
         dataset="{dataset}",
@@ -57,6 +61,7 @@ use rule plot_activations as plot_evolution with:
         **figure("evolution_{dataset}", "evolution", "3 boundary evolution"),
     log:
         "logs/plot_evolution/{dataset}.log",
+    localrule: True
     params:
         **entry_script("plot_evolution"),
         dataset="{dataset}",
@@ -71,6 +76,7 @@ use rule plot_activations as plot_seed_boundaries with:
         **figure("boundaries_seeds_{dataset}", "boundaries_seeds", "4 boundaries of every seed"),
     log:
         "logs/plot_seed_boundaries/{dataset}.log",
+    localrule: True
     params:
         **entry_script("plot_seed_boundaries"),
         dataset="{dataset}",
@@ -84,6 +90,7 @@ use rule plot_activations as plot_diagnostics with:
         **figure(f"diagnostics_{TASK}", "diagnostics", f"5 inside the network {TASK}"),
     log:
         f"logs/plot_diagnostics/{TASK}.log",
+    localrule: True
     params:
         **entry_script("plot_diagnostics"),
         dataset=task_title,
@@ -97,6 +104,7 @@ use rule plot_activations as plot_depth with:
         **figure("depth_{dataset}", "depth", "6 depth"),
     log:
         "logs/plot_depth/{dataset}.log",
+    localrule: True
     params:
         **entry_script("plot_depth"),
         dataset="{dataset}",
@@ -111,6 +119,7 @@ use rule plot_activations as plot_sensitivity with:
         **figure("sensitivity_{dataset}", "sensitivity", "7 sensitivity to the tuned settings"),
     log:
         "logs/plot_sensitivity/{dataset}.log",
+    localrule: True
     params:
         **entry_script("plot_sensitivity"),
         dataset="{dataset}",
@@ -170,6 +179,7 @@ use rule plot_activations as plot_improvement with:
         ),
     log:
         "logs/plot_improvement.log",
+    localrule: True
     params:
         **entry_script("plot_improvement"),
 
@@ -181,5 +191,6 @@ use rule plot_activations as plot_profile with:
         **figure("performance_profile", "performance_profile", "performance profile", category="summary"),
     log:
         "logs/plot_profile.log",
+    localrule: True
     params:
         **entry_script("plot_profile"),
