@@ -505,6 +505,7 @@ def quick(tmp_path_factory):
     return json.loads(path.read_text()), result.stdout
 
 
+@pytest.mark.slow
 def test_quick_benchmark_reports_every_number_positive(quick):
     report, _ = quick
     results = report["results"]
@@ -531,6 +532,7 @@ def test_quick_benchmark_reports_every_number_positive(quick):
     assert results["tuned_over_untuned"] == pytest.approx(results["tuned_cold_s"] / results["untuned_cold_s"])
 
 
+@pytest.mark.slow
 def test_quick_sweep_ran_every_job_in_the_worker_and_its_proxy_trained_the_same_models(quick):
     report, _ = quick
     results, info = report["results"], report["info"]
@@ -557,6 +559,7 @@ def test_quick_sweep_ran_every_job_in_the_worker_and_its_proxy_trained_the_same_
     assert info["proxy_runs_with_other_weights_than_the_sweep"] == []
 
 
+@pytest.mark.slow
 def test_quick_benchmark_judges_every_target_and_prints_a_table(quick):
     report, stdout = quick
     results, verdicts = report["results"], report["targets"]

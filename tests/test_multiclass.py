@@ -35,6 +35,7 @@ def run_dirs(directory):
     return sorted(p.relative_to(directory) for p in (directory / "results" / "runs").glob("*/*/seed*"))
 
 
+@pytest.mark.slow
 def test_each_data_set_has_its_task_output_layer_and_figures(multiclass_run):
     results = multiclass_run / "results"
     expected = {"blobs": ("multiclass", 3), "iris": ("multiclass", 3), "breast_cancer": ("binary", 1)}
@@ -63,6 +64,7 @@ def test_each_data_set_has_its_task_output_layer_and_figures(multiclass_run):
     assert len(histories) == 3 * 3 * 2 * 6
 
 
+@pytest.mark.slow
 def test_the_overall_verdict_runs_with_three_data_sets(multiclass_run):
     overall = pd.read_csv(multiclass_run / "results" / "overall.csv")
     assert sorted(overall["activation"]) == ["relu", "sigmoid", "tanh"]

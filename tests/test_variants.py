@@ -28,6 +28,7 @@ def variant_run(tmp_path_factory):
     return directory
 
 
+@pytest.mark.slow
 def test_every_variant_trains_every_run_under_its_own_path(variant_run):
     runs = variant_run / "results" / "runs" / "circles"
     assert sorted(p.name for p in runs.iterdir()) == ["deep", "shallow"]
@@ -41,6 +42,7 @@ def test_every_variant_trains_every_run_under_its_own_path(variant_run):
                 assert metrics["hyperparameters"]["training"]["learning_rate"] == expected_rate
 
 
+@pytest.mark.slow
 def test_a_variant_keeps_the_same_initial_weights_across_activations(variant_run):
     table = pd.read_csv(variant_run / "results" / "runs.csv")
     assert list(table.columns[:4]) == ["dataset", "model", "activation", "seed"]
@@ -49,6 +51,7 @@ def test_a_variant_keeps_the_same_initial_weights_across_activations(variant_run
     assert table.groupby("seed")["initial_weights_sha256"].nunique().min() == 2, "variants differ"
 
 
+@pytest.mark.slow
 def test_statistics_and_figures_are_per_variant(variant_run):
     results = variant_run / "results"
     summary = pd.read_csv(results / "summary.csv")
@@ -70,6 +73,7 @@ def test_statistics_and_figures_are_per_variant(variant_run):
     assert "circles · deep" in (results / "explorer.html").read_text()
 
 
+@pytest.mark.slow
 def test_diagnostics_are_per_variant_and_layer(variant_run):
     table = pd.read_csv(variant_run / "results" / "diagnostics.csv")
     assert list(table.columns[:4]) == ["dataset", "model", "activation", "seed"]
@@ -77,6 +81,7 @@ def test_diagnostics_are_per_variant_and_layer(variant_run):
     assert layers == {name: len(settings["hidden_units"]) for name, settings in VARIANTS.items()}
 
 
+@pytest.mark.slow
 def test_adding_a_variant_runs_only_its_jobs_and_the_aggregates(variant_run, tmp_path):
     import shutil
 
@@ -119,6 +124,7 @@ def test_without_variants_paths_and_tables_are_unchanged(tiny_run):
     assert "model" not in json.loads((results / "runs" / "circles" / "tanh" / "seed1" / "metrics.json").read_text())
 
 
+@pytest.mark.slow
 def test_a_variant_run_is_reproduced_bit_for_bit(variant_run, tmp_path):
     """Another directory, another process: the same histories, diagnostics and weights."""
     directory = copy_workflow(tmp_path / "again", CONFIG)
