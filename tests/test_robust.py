@@ -197,3 +197,17 @@ def test_aso_column_for_every_pair_of_a_task():
     comparisons = with_aso(compare(runs), runs, seed=0, iterations=30)
     assert comparisons[["activation_a", "activation_b"]].values.tolist() == [["good", "bad"]]
     assert comparisons["aso_epsilon_min"].iloc[0] < 0.1, "lower loss is better"
+
+
+def test_the_bootstrap_resamples_seeds_within_each_task():
+    """Two tasks far apart: resampling within each keeps half the runs from
+    each, so the pooled mean barely moves; resampling the pooled runs would
+    mix the tasks and swing the mean by about ±0.2."""
+    rng = np.random.default_rng(0)
+    hard, easy = rng.uniform(0.0, 0.01, 10), rng.uniform(0.99, 1.0, 10)
+    point, low, high = robust.stratified_interval([hard, easy], robust.pooled_mean, resamples=500, seed=1)
+    assert low <= point <= high and high - low < 0.01
+    _, pooled_low, pooled_high = robust.stratified_interval(
+        [np.concatenate([hard, easy])], robust.pooled_mean, resamples=500, seed=1
+    )
+    assert pooled_high - pooled_low > 0.2, "the control: unstratified, the tasks mix"
