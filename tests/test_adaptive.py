@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from actzoo.adaptive import DECIDED, REACHED_MAX, decide, look_level, next_look, plan
+from actzoo.adaptive import DECIDED, REACHED_MAX, decide, look_level, next_look
+from actzoo.looks import plan
 from actzoo.paired_tests import DIFFERENT, EQUIVALENT, UNDECIDED
 from conftest import TINY_CONFIG, copy_workflow, planned_jobs, snakemake, write_config
 

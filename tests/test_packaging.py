@@ -113,3 +113,24 @@ def test_only_trainings_and_the_activation_table_go_to_a_cluster(tmp_path):
     rules = json.loads(parsed.stdout.strip().splitlines()[-1])
     submitted = set(rules["rules"]) - set(rules["local"]) - {"all"}
     assert submitted == {"train", "tune", "train_fixed", "tabulate_activations"}, submitted
+
+
+def test_parsing_the_workflow_imports_neither_scipy_nor_pandas():
+    """Every snakemake call parses the workflow, and on a cluster every job does:
+    the actzoo modules common.smk imports must stay light (importing scipy.stats
+    and pandas costs about a second; actzoo.adaptive, which needs them, is
+    imported by its rules' scripts, and common.smk takes the plan from actzoo.looks)."""
+    import subprocess
+    import sys
+
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    imports = re.findall(r"^from (actzoo(?:\.\w+)?) import (\w+)", common, flags=re.MULTILINE)
+    modules = [f"actzoo.{name}" if module == "actzoo" else module for module, name in imports]
+    assert "actzoo.looks" in modules, modules
+    check = (
+        f"import sys; sys.path.insert(0, {str(REPO / 'workflow' / 'scripts')!r}); "
+        + "; ".join(f"import {module}" for module in modules)
+        + "; print(sorted(m for m in ('scipy', 'pandas', 'statsmodels') if m in sys.modules))"
+    )
+    imported = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert imported.stdout.strip() == "[]", f"{modules} import {imported.stdout.strip()}"

@@ -18,7 +18,7 @@ if not (ACTZOO_DIR / "workflow" / "scripts" / "actzoo").is_dir():
 sys.path.insert(0, str(ACTZOO_DIR / "workflow" / "scripts"))
 
 from actzoo import activerun
-from actzoo.adaptive import is_adaptive, plan, read_decision
+from actzoo.looks import is_adaptive, plan, read_decision
 from actzoo.config import PREFIX, ConfigError, check_config, load_config
 from actzoo.provenance import code_hash
 from actzoo.spec import EXECUTION_ONLY

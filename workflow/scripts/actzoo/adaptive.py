@@ -19,6 +19,7 @@ import json
 import pandas as pd
 
 from actzoo.aggregate import read_metrics, runs_table
+from actzoo.looks import plan, read_decision
 from actzoo.paired_tests import (
     DIFFERENT,
     UNDECIDED,
@@ -32,23 +33,6 @@ from actzoo.scores import ranked_metric
 
 DECIDED = "decided"
 REACHED_MAX = "reached max"
-
-
-def is_adaptive(seeds):
-    """Whether config ``seeds`` is the adaptive mapping rather than a list."""
-    return isinstance(seeds, dict)
-
-
-def plan(seeds):
-    """The seeds judged at each look, cumulative: ``start``, then ``add`` more
-    at a time (numbered on from the largest start seed) up to ``max``."""
-    judged = list(seeds["start"])
-    following = itertools.count(max(judged) + 1)
-    looks = [judged]
-    while len(judged) < seeds["max"]:
-        judged = judged + [next(following) for _ in range(min(seeds["add"], seeds["max"] - len(judged)))]
-        looks.append(judged)
-    return looks
 
 
 def look_level(alpha, n_looks):
@@ -125,11 +109,6 @@ def write_look(metrics_paths, seeds, look, alpha, smallest_effect, previous_path
     decision = next_look(look_scores(metrics_paths), seeds, look, alpha, smallest_effect, previous)
     with open(output, "w") as handle:
         json.dump(decision, handle, indent=1)
-
-
-def read_decision(path):
-    with open(path) as handle:
-        return json.load(handle)
 
 
 def pairs_table(decisions):
