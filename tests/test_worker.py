@@ -91,7 +91,7 @@ def workers_of(scripts):
 
 
 def job(scripts, directory, path, owner=None, env=None, wait=True, **probe):
-    """A job process calling the probe through actzoo.worker.call."""
+    """A job process calling the probe through actzoo.workerclient.call."""
     directory.mkdir(exist_ok=True)
     arguments = json.dumps({"path": str(path), **probe})
     process = subprocess.Popen(

@@ -4,7 +4,7 @@ activations is undecided, up to a maximum (config ``seeds: {start, add, max}``).
 The workflow judges a task after each *look* (a checkpoint per data set and
 look, workflow/rules/adaptive.smk). Error control across all looks and all
 pairs: Bonferroni over the planned looks. Each look tests every pair at level
-``alpha / n_looks`` (Holm within the look, as actzoo.stats.compare does at a
+``alpha / n_looks`` (Holm within the look, as actzoo.ranking.compare does at a
 fixed design), so the chance of any false verdict over all looks is at most
 ``alpha`` per family (difference tests, TOSTs), whatever the data make the
 procedure do. docs/statistics.md says why this bound and not AdaStop.
@@ -42,7 +42,7 @@ def look_level(alpha, n_looks):
 
 def decide(scores, level, smallest_effect):
     """One look: every pair of ``scores``' columns (activations; rows are
-    seeds, NaN for a diverged run) judged as actzoo.stats.compare judges it,
+    seeds, NaN for a diverged run) judged as actzoo.ranking.compare judges it,
     at ``level``. Returns one dict per pair: activation_a, activation_b,
     n_pairs, verdict, better (the lower score, for a different pair)."""
     pairs = list(itertools.combinations(scores.columns, 2))
