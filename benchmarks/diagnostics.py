@@ -33,10 +33,8 @@ import numpy as np  # noqa: E402
 
 from actzoo import engine  # noqa: E402
 from actzoo.config import check_config, load_config  # noqa: E402
-from actzoo.datasets import from_spec  # noqa: E402
+from actzoo.datasets import from_spec, is_planar  # noqa: E402
 from actzoo.spec import TrainSpec  # noqa: E402
-
-PLANAR = {"circles", "moons", "xor", "gauss", "spiral"}
 
 
 def runs_of(config, activations):
@@ -47,7 +45,7 @@ def runs_of(config, activations):
         for activation in activations.values():
             for seed in config["seeds"]:
                 run = TrainSpec.from_params(
-                    activation, seed, model, config["training"], planar=spec["generator"] in PLANAR,
+                    activation, seed, model, config["training"], planar=is_planar(spec),
                     grid_resolution=config["figures"]["grid_resolution"],
                     explorer_frames=config["figures"]["explorer_frames"],
                 )  # fmt: skip

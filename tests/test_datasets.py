@@ -4,12 +4,15 @@ from sklearn.datasets import make_circles
 
 from actzoo.datasets import (
     BUNDLED_CLASS_SIZES,
+    GENERATORS,
     MIN_ROWS_PER_CLASS,
     DatasetError,
     boundary_grid,
     check_bundled_split,
     check_split,
+    from_spec,
     generate,
+    is_planar,
     make_dataset,
     read_checked_csv,
     split_indices,
@@ -309,3 +312,23 @@ def test_boundary_grid_covers_points():
     xx, yy = boundary_grid(X, 11)
     assert xx.shape == (11, 11)
     assert xx.min() < 0 and xx.max() > 1 and yy.min() < 0 and yy.max() > 2
+
+
+@pytest.mark.parametrize("generator", sorted(set(GENERATORS) - {"csv"}))
+def test_a_data_set_is_planar_exactly_when_it_has_two_features(generator):
+    """is_planar decides from the config which data sets get boundary figures
+    and the explorer; the data made from that config must agree."""
+    import copy
+
+    from actzoo.config import check_config
+    from conftest import TINY_CONFIG
+
+    config = {**copy.deepcopy(TINY_CONFIG), "datasets": {"d": {"generator": generator}}}
+    check_config(config)  # fills in the schema's defaults, as the workflow does
+    spec = {k: v for k, v in config["datasets"]["d"].items() if k != "model"}
+    assert is_planar(spec) == (from_spec(spec)["X_train"].shape[1] == 2)
+
+
+def test_a_csv_is_planar_when_it_names_two_features():
+    assert is_planar({"generator": "csv", "features": ["x1", "x2"]})
+    assert not is_planar({"generator": "csv", "features": ["x1", "x2", "x3"]})

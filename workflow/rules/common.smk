@@ -20,6 +20,7 @@ sys.path.insert(0, str(ACTZOO_DIR / "workflow" / "scripts"))
 from actzoo import activerun
 from actzoo.looks import is_adaptive, plan, read_decision
 from actzoo.config import PREFIX, ConfigError, check_config, load_config
+from actzoo.datasets import is_planar as has_two_features
 from actzoo.provenance import code_hash
 from actzoo.spec import EXECUTION_ONLY
 from actzoo.tuning import grid_points, read_selection, split_settings
@@ -50,7 +51,6 @@ DATASETS = list(config["datasets"])
 ADAPTIVE = is_adaptive(config["seeds"])
 LOOKS = plan(config["seeds"]) if ADAPTIVE else [[int(seed) for seed in config["seeds"]]]
 SEEDS = LOOKS[-1]
-PLANAR_GENERATORS = {"circles", "moons", "xor", "gauss", "spiral", "blobs"}
 # Model variants (config `models:`), a sweep axis between data set and
 # activation. Without them a run's path has no {model} level, as before.
 VARIANTS = config.get("models", {})
@@ -104,10 +104,7 @@ def entry_script(rule_name):
 
 
 def is_planar(dataset):
-    spec = config["datasets"][dataset]
-    if spec["generator"] == "csv":
-        return len(spec["features"]) == 2
-    return spec["generator"] in PLANAR_GENERATORS
+    return has_two_features(config["datasets"][dataset])
 
 
 def training_params(wildcards, tuned=None):

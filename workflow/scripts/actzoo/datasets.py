@@ -425,6 +425,18 @@ def write_dataset(spec, path):
     np.savez(path, **from_spec(spec))
 
 
+# Generators whose points lie in the plane: these data sets get decision
+# boundaries, their evolution and the explorer.
+PLANAR_GENERATORS = {"circles", "moons", "xor", "gauss", "spiral", "blobs"}
+
+
+def is_planar(spec):
+    """Whether a data-set config entry has two features (a CSV: two ``features``)."""
+    if spec["generator"] == "csv":
+        return len(spec["features"]) == 2
+    return spec["generator"] in PLANAR_GENERATORS
+
+
 def task_of(data):
     """(task, number of output units) of a data set as ``make_dataset`` returns it."""
     task = str(data["task"]) if "task" in data else ("binary" if data["y_train"].shape[1] == 1 else "multilabel")
