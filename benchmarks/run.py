@@ -3,7 +3,7 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/run.py [--quick] [--cores N] [--json PATH] [--workdir DIR] [--keep]
+    python benchmarks/run.py [--quick] [--cores N] [--json PATH] [--workdir DIR] [--keep] [--no-cluster]
     python benchmarks/run.py --render benchmarks/benchmark.json   # rewrite benchmarks/README.md's numbers
 
 Everything runs on this machine in one invocation, so compare the ratios, not
@@ -59,6 +59,16 @@ the absolute times. Measured:
 - tuning (issue 20): ``tuned_cold_s``, config/tuned.yaml cold, against
   ``untuned_cold_s``, the same config without its ``tuning:`` block;
   ``tuned_over_untuned`` their ratio, and ``*_trainings`` the training jobs of each.
+- SLURM (issue 23; bench/cluster.py, skipped by --quick and --no-cluster, and
+  not measured where no cluster answers): the sweep's trainings (no tables or
+  figures) locally with the warm worker (``local_warm_cpu_s_per_training``: the
+  CPU time of everything the run started, the worker and its children
+  included) and through ``--profile profiles/slurm --cores N``: allocated
+  CPU-seconds per training from sacct (``cluster_cpu_s_per_training``) and
+  their ratio ``cluster_over_local_cpu_per_training``; the packs' sacct CPU
+  efficiency (TotalCPU / (Elapsed x AllocCPUS)); the most trainings a pack ran
+  at once over its CPUs; and the official plugin (``profiles/slurm-plugin``)
+  on one pack of 8 of them (``plugin_*``).
 - dryrun_sweep_s: ``snakemake -n --cores N`` of a generated sweep (10 activations x 50
   seeds x 4 datasets = 2,000 training jobs) given with ``--configfile``.
 
@@ -95,6 +105,7 @@ def main(argv=None):
     parser.add_argument("--workdir", help="work here instead of a temporary directory (kept)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores for the pipeline runs (default 2)")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the SLURM sweep (see bench/cluster.py)")
     parser.add_argument("--render", type=Path, metavar="JSON", help="measure nothing: write the README's numbers")
     parser.add_argument("--readme", type=Path, default=report.README, help="the README --render rewrites")
     args = parser.parse_args(argv)

@@ -1,5 +1,6 @@
-"""Helpers for tests that run ``snakemake --executor slurm`` against the local
-single-node SLURM cluster started by ``.ci/slurm-up.sh`` (stopped by
+"""Helpers for tests that run snakemake on SLURM (``--profile profiles/slurm``:
+the generic cluster executor; ``--executor slurm``: the official plugin)
+against the local single-node SLURM cluster started by ``.ci/slurm-up.sh`` (stopped by
 ``.ci/slurm-down.sh``).
 
 Typical use in a test module::
@@ -149,21 +150,22 @@ def run_snakemake_slurm(
     env: dict | None = None,
     **slurm_kwargs,
 ) -> subprocess.CompletedProcess:
-    """``timeout -s INT -k 30 <timeout> python -m snakemake <slurm_args> <args>``
-    in ``directory``; cancels leftover SLURM jobs of that directory afterwards."""
-    command = [
-        "timeout",
-        "-s",
-        "INT",
-        "-k",
-        "30",
-        str(timeout),
-        sys.executable,
-        "-m",
-        "snakemake",
-        *slurm_args(**slurm_kwargs),
-        *args,
-    ]
+    """``snakemake <slurm_args> <args>`` through snakemake-executor-plugin-slurm
+    (see run_snakemake_cluster)."""
+    return run_snakemake_cluster(directory, *slurm_args(**slurm_kwargs), *args, timeout=timeout, check=check, env=env)
+
+
+def run_snakemake_cluster(
+    directory: str | os.PathLike,
+    *args: str,
+    timeout: int = 600,
+    check: bool = True,
+    env: dict | None = None,
+) -> subprocess.CompletedProcess:
+    """``timeout -s INT -k 30 <timeout> python -m snakemake <args>`` in
+    ``directory`` (the executor comes from ``args``, e.g. a profile); cancels
+    leftover SLURM jobs of that directory afterwards."""
+    command = ["timeout", "-s", "INT", "-k", "30", str(timeout), sys.executable, "-m", "snakemake", *args]
     try:
         result = subprocess.run(
             command,

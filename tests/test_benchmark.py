@@ -22,7 +22,8 @@ import pytest
 import yaml
 
 # benchmarks/ is on sys.path (conftest.py).
-from bench import configs, logs, measure, processes, report, targets
+from bench import cluster, configs, logs, measure, processes, report, targets
+from bench.cluster import CLUSTER_TARGETS
 from harness import job_stats
 
 REPO = Path(__file__).resolve().parents[1]
@@ -277,7 +278,7 @@ def _write_run(directory, activation, seed, train_seconds, log_text):
 
 
 def test_job_overhead_is_the_logged_wall_time_minus_train_seconds(tmp_path):
-    worker_line = "actzoo: running actzoo.runs:train_and_save in warm worker process 123\n"
+    worker_line = "actzoo: running actzoo.runs:train_and_save in warm worker process 123 (forked by worker 100)\n"
     _write_run(tmp_path, "relu", 1, 0.5, f"{worker_line}actzoo: job process ran 0.70 s\n")
     _write_run(tmp_path, "relu", 2, 0.25, f"{worker_line}actzoo: job process ran 0.45 s\n")
     fallback = "actzoo: no warm worker (it broke); running actzoo.runs:train_and_save in the job's own process\n"
@@ -510,11 +511,16 @@ def test_quick_benchmark_reports_every_number_positive(quick):
     report, _ = quick
     results = report["results"]
     assert EXPECTED <= results.keys(), sorted(EXPECTED - results.keys())
+    # --quick leaves out the SLURM sweep, and says so.
+    not_measured = report["info"]["not_measured"]
+    assert {name: not_measured.pop(name) for name in CLUSTER_TARGETS} == dict.fromkeys(
+        CLUSTER_TARGETS, "--quick: the SLURM sweep runs in the full benchmark only"
+    )
     if shutil.which("chromium") and shutil.which("chromedriver"):
-        assert report["info"]["not_measured"] == {}
+        assert not_measured == {}
         assert BROWSER_ONLY <= results.keys()
     else:
-        assert report["info"]["not_measured"].keys() == {"explorer_load_s"}
+        assert not_measured.keys() == {"explorer_load_s"}
     for name, value in results.items():
         assert isinstance(value, (int, float)) and not isinstance(value, bool), (name, value)
         assert math.isfinite(value), (name, value)
@@ -566,7 +572,7 @@ def test_quick_benchmark_judges_every_target_and_prints_a_table(quick):
     assert verdicts.keys() == DOCUMENTED_TARGETS.keys()
     for name, verdict in verdicts.items():
         limit, sense = DOCUMENTED_TARGETS[name]
-        assert (verdict["value"], verdict["limit"], verdict["sense"]) == (results[name], limit, sense)
+        assert (verdict["value"], verdict["limit"], verdict["sense"]) == (results.get(name), limit, sense)
         expected = None if name in QUICK_NOT_COMPARABLE else met_as_documented(name, results[name])
         assert verdict["met"] is expected, (name, verdict)
     for label in (
@@ -588,3 +594,54 @@ def test_quick_benchmark_judges_every_target_and_prints_a_table(quick):
     ):
         assert label in stdout
     assert "ACTZOO_WORKER=0" not in stdout
+
+
+# --- The SLURM sweep's arithmetic (bench/cluster.py; the runs need a cluster) ---------------
+
+
+@pytest.mark.parametrize(
+    "value, seconds",
+    [("00:46.901", 46.901), ("01:02:03", 3723.0), ("1-00:00:01", 86401.0), ("00:00:00", 0.0)],
+)
+def test_sacct_times_are_read_as_seconds(value, seconds):
+    assert cluster.sacct_seconds(value) == pytest.approx(seconds)
+
+
+PACK_LOG = """\
+[Mon Nov 30 02:26:50 2026]
+localrule train:
+    output: a
+[Mon Nov 30 02:26:50 2026]
+localrule train:
+    output: b
+[Mon Nov 30 02:26:59 2026]
+Finished jobid: 11 (Rule: train)
+[Mon Nov 30 02:26:59 2026]
+localrule train:
+[Mon Nov 30 02:27:02 2026]
+Finished jobid: 0 (Rule: train)
+Finished jobid: 3 (Rule: train)
+localrule train:
+Finished jobid: 4 (Rule: train)
+"""
+
+
+def test_a_packs_log_tells_how_many_trainings_ran_at_once():
+    assert cluster.trainings_at_once(PACK_LOG) == 2
+    one_at_a_time = PACK_LOG.replace("    output: a\n[Mon Nov 30 02:26:50 2026]\nlocalrule train:\n", "")
+    assert cluster.trainings_at_once(one_at_a_time) == 1
+
+
+def test_allocated_cpu_seconds_are_elapsed_times_cpus_and_used_is_total_cpu():
+    jobs = [
+        {"elapsed_s": 40, "cpus": 2, "total_cpu_s": 70.0},
+        {"elapsed_s": 10, "cpus": 1, "total_cpu_s": 9.5},
+    ]
+    assert cluster.allocation(jobs) == (90, 79.5)
+
+
+def test_the_trainings_of_a_config_are_every_dataset_activation_and_seed():
+    config = {"datasets": {"circles": {}, "xor": {}}, "activations": ["relu", "tanh"], "seeds": [1, 2, 3]}
+    targets = cluster.training_targets(config)
+    assert len(targets) == len(set(targets)) == 12
+    assert "results/runs/xor/tanh/seed3/metrics.json" in targets

@@ -1,19 +1,26 @@
 """The tiny pipeline on a real single-node SLURM cluster (started by .ci/run
-via .ci/slurm-up.sh), through snakemake-executor-plugin-slurm."""
+via .ci/slurm-up.sh): through profiles/slurm (Snakemake's generic cluster
+executor with sbatch and sacct, a pack's trainings side by side in one
+snakemake and one warm worker) and through profiles/slurm-plugin
+(snakemake-executor-plugin-slurm, a pack's trainings one at a time)."""
 
 import copy
 import itertools
 import json
+import math
+import re
 import shutil
 
 import pytest
 import yaml
 
+from bench.cluster import trainings_at_once
 from conftest import REPO, TINY_CONFIG, copy_workflow
 from slurm_cluster import (
     enforces_memory,
     req_mem_mb,
     require_cluster,
+    run_snakemake_cluster,
     run_snakemake_slurm,
     sacct_jobs,
     sacct_steps,
@@ -28,24 +35,67 @@ def cluster():
     require_cluster()
 
 
-def profile_resource(rule, name, attempt=1):
-    """A rule's resource in profiles/slurm, evaluated as snakemake does for ``attempt``."""
-    value = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())["set-resources"][rule][name]
+# The node of the CI cluster has 2 CPUs: a pack there runs 2 trainings at once.
+NODE_CPUS = 2
+
+
+def profile_resource(rule, name, attempt=1, profile="slurm"):
+    """A rule's resource in profiles/<profile>, evaluated as snakemake does for ``attempt``."""
+    value = yaml.safe_load((REPO / "profiles" / profile / "config.yaml").read_text())["set-resources"][rule][name]
     # The profile's own expression, evaluated as snakemake evaluates it.
     return eval(value, {}, {"attempt": attempt}) if isinstance(value, str) else value  # noqa: S307
 
 
-def test_tiny_pipeline_through_the_slurm_profile_matches_a_local_run(tiny_run, tmp_path):
-    """profiles/slurm as a user would use it, with only the placeholders filled
-    in for this cluster. The 8 trainings go into one pack, which runs them one
-    after the other (one srun step each), so it asks for one training's CPU
-    and memory and for the sum of their runtimes."""
+def run_with_profile(directory, profile, *args, timeout):
+    """snakemake --profile profiles/<profile> in ``directory``, with a copy of that profile."""
+    shutil.copytree(REPO / "profiles" / profile, directory / "profiles" / profile)
+    return run_snakemake_cluster(
+        directory, "--profile", f"profiles/{profile}", "--seconds-between-status-checks", "2", *args, timeout=timeout
+    )
+
+
+def test_tiny_pipeline_through_the_slurm_profile_runs_a_pack_side_by_side_and_matches_a_local_run(tiny_run, tmp_path):
+    """profiles/slurm as a user would use it, on a node of 2 CPUs. The 8
+    trainings go into one pack, one sbatch job with 2 CPUs: its snakemake runs
+    2 trainings at a time, all through one warm worker, and the pack asks for
+    2 trainings' memory and for 4 layers of their runtime."""
     directory = copy_workflow(tmp_path / "slurm")
-    shutil.copytree(REPO / "profiles" / "slurm", directory / "profiles" / "slurm")
+    run_with_profile(directory, "slurm", "--cores", str(NODE_CPUS), timeout=900)
+    runs = sorted((tiny_run / "results" / "runs").glob("*/*/seed*"))
+    assert len(runs) == 8
+    for run in runs:
+        relative = run.relative_to(tiny_run)
+        assert (directory / relative / "history.csv").read_bytes() == (run / "history.csv").read_bytes(), relative
+    assert (directory / "results" / "summary.csv").exists()
+    jobs = sacct_jobs(directory)
+    assert not any("plot" in job["Comment"] or "summarize" in job["Comment"] for job in jobs), "local rules"
+    trainings = [job for job in jobs if "train" in job["Comment"]]
+    assert len(trainings) == 1, f"the 8 trainings are packed into one submission: {trainings}"
+    (pack,) = trainings
+    assert pack["Comment"].startswith("rule_train_pack"), pack
+    assert pack["State"] == "COMPLETED", pack
+    assert pack["AllocCPUS"] == str(NODE_CPUS), pack
+    assert req_mem_mb(pack) == NODE_CPUS * profile_resource("train", "mem_mb"), f"2 trainings' memory: {pack}"
+    layers = math.ceil(len(runs) / NODE_CPUS)
+    assert timelimit_minutes(pack) == layers * profile_resource("train", "runtime"), pack
+    assert trainings_at_once((directory / "logs" / "slurm" / f"{pack['JobID']}.log").read_text()) == NODE_CPUS
+    workers = set()
+    for log in (directory / "logs" / "train").rglob("*.log"):
+        workers.update(re.findall(r"in warm worker process \d+ \(forked by worker (\d+)\)", log.read_text()))
+    assert len(workers) == 1, f"one warm worker serves the whole pack: {workers}"
+
+
+def test_tiny_pipeline_through_the_slurm_plugin_profile_matches_a_local_run(tiny_run, tmp_path):
+    """profiles/slurm-plugin as a user would use it, with only the placeholders
+    filled in for this cluster. The 8 trainings go into one pack, which runs
+    them one after the other (one srun step each), so it asks for one
+    training's CPU and memory and for the sum of their runtimes."""
+    directory = copy_workflow(tmp_path / "slurm")
+    shutil.copytree(REPO / "profiles" / "slurm-plugin", directory / "profiles" / "slurm-plugin")
     run_snakemake_slurm(
         directory,
         "--profile",
-        "profiles/slurm",
+        "profiles/slurm-plugin",
         timeout=900,
         default_resources=("mem_mb=1000", "runtime=30"),
     )
@@ -63,8 +113,8 @@ def test_tiny_pipeline_through_the_slurm_profile_matches_a_local_run(tiny_run, t
     assert pack["Comment"].startswith("rule_train_pack"), pack
     assert pack["State"] == "COMPLETED", pack
     assert pack["AllocCPUS"] == "1", f"a pack runs one training at a time, so it asks for one CPU: {pack}"
-    assert req_mem_mb(pack) == profile_resource("train", "mem_mb"), f"one training's memory, not a sum: {pack}"
-    assert timelimit_minutes(pack) == len(runs) * profile_resource("train", "runtime"), pack
+    assert req_mem_mb(pack) == profile_resource("train", "mem_mb", profile="slurm-plugin"), f"not a sum: {pack}"
+    assert timelimit_minutes(pack) == len(runs) * profile_resource("train", "runtime", profile="slurm-plugin"), pack
     steps = sacct_steps(pack["JobID"])
     assert len(steps) == len(runs), f"one srun step per training: {steps}"
     assert all(step["State"] == "COMPLETED" for step in steps), steps
@@ -76,9 +126,10 @@ def test_tiny_pipeline_through_the_slurm_profile_matches_a_local_run(tiny_run, t
 
 
 def retried_training(directory, target, resources, timeout):
-    """Build ``target`` on SLURM with one retry and ``--set-resources resources``;
-    returns the sacct records of its training submissions, oldest first."""
-    run_snakemake_slurm(directory, target, "--retries", "1", "--set-resources", resources, timeout=timeout)
+    """Build ``target`` through profiles/slurm with one retry and
+    ``--set-resources resources``; returns the sacct records of its training
+    submissions, oldest first."""
+    run_with_profile(directory, "slurm", target, "--retries", "1", "--set-resources", resources, timeout=timeout)
     return [job for job in sacct_jobs(directory) if job["Comment"].startswith("rule_train")]
 
 

@@ -291,7 +291,7 @@ def test_a_job_of_a_one_job_snakemake_runs_in_its_own_process(package, tmp_path)
 def test_jobs_share_a_worker_but_each_runs_in_a_fresh_child_of_its_own(package, tmp_path):
     first, _, stderr = job(package, tmp_path / "a", tmp_path / "a.json", env={"ACTZOO_TEST_VARIABLE": "a"})
     second, stdout, _ = job(package, tmp_path / "b", tmp_path / "b.json", env={"ACTZOO_TEST_VARIABLE": "b"})
-    assert f"warm worker process {first['pid']}" in stderr
+    assert f"warm worker process {first['pid']} (forked by worker {first['worker']})" in stderr
     assert first["worker"] == second["worker"] and workers_of(package) == [first["worker"]], "one import for both"
     assert first["pid"] != second["pid"], "a fresh process per job"
     assert (first["cwd"], second["cwd"]) == (str(tmp_path / "a"), str(tmp_path / "b"))

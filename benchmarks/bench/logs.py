@@ -8,7 +8,7 @@ from pathlib import Path
 
 # The lines a training job's log holds (actzoo.workerclient.call).
 JOB_WALL_LINE = re.compile(r"^actzoo: job process ran ([0-9.]+) s$", re.MULTILINE)
-IN_WORKER_LINE = re.compile(r"^actzoo: running \S+ in warm worker process \d+$", re.MULTILINE)
+IN_WORKER_LINE = re.compile(r"^actzoo: running \S+ in warm worker process \d+ \(forked by worker \d+\)$", re.MULTILINE)
 
 
 def train_log(directory, dataset, activation, seed):

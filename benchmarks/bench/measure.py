@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from bench.cluster import CLUSTER_TARGETS, measure_cluster
 from bench.configs import (
     QUICK_CONFIG,
     QUICK_TRAINING_SWEEP,
@@ -495,6 +496,12 @@ def measure(args):
         measure_training_sweep(measured, sweep, workdir, args.cores, worker=False)
     measure_sweep_dry_run(measured, base_config, workdir, args.cores, args.quick)
     measure_tuning_cost(measured, workdir, args.cores, args.quick)
+    if args.quick or args.no_cluster:
+        why = "--quick" if args.quick else "--no-cluster"
+        for name in CLUSTER_TARGETS:
+            measured.record(name, None, f"{why}: the SLURM sweep runs in the full benchmark only")
+    else:  # ~5 min on the CI cluster
+        measure_cluster(measured, sweep, workdir, args.cores, log)
 
     measured.info["load_average_at_end"] = list(os.getloadavg())
     measured.info["not_measured"] = measured.not_measured

@@ -61,6 +61,14 @@ ROWS = [
     ("untuned_cold_s", "config/tuned.yaml without tuning, cold", "s"),
     ("tuned_cold_s", "config/tuned.yaml, cold", "s"),
     ("tuned_over_untuned", "ratio tuned/untuned", "x"),
+    ("local_warm_cpu_s_per_training", "(f) CPU per training, local, warm worker", "s"),
+    ("cluster_cpu_s_per_training", "(g) same via profiles/slurm, allocated", "s"),
+    ("cluster_over_local_cpu_per_training", "ratio g/f", "x"),
+    ("cluster_cpu_efficiency", "  CPU used / allocated on SLURM (sacct)", "x"),
+    ("cluster_cpus_per_pack", "  CPUs per pack", "n"),
+    ("cluster_at_once_over_cpus", "  trainings at once / CPUs of a pack", "x"),
+    ("plugin_cpu_s_per_training", "(h) same through profiles/slurm-plugin", "s"),
+    ("plugin_cpu_efficiency", "  CPU used / allocated (sacct)", "x"),
 ]
 
 OUTCOMES = {True: "met", False: "MISSED", None: "n/a"}

@@ -17,7 +17,16 @@ import tempfile
 
 from actzoo.processes import command_line, runs_one_job, seconds_running, snakemake_ancestor
 from actzoo.worker import start_worker
-from actzoo.workercommon import SCRATCH_PREFIX, WorkerUnavailable, connect, identity, key_of, run_here, socket_directory
+from actzoo.workercommon import (
+    SCRATCH_PREFIX,
+    WorkerUnavailable,
+    connect,
+    identity,
+    key_of,
+    peer,
+    run_here,
+    socket_directory,
+)
 
 SWITCH = "ACTZOO_WORKER"
 
@@ -122,7 +131,8 @@ def exchange(connection, request, log):
     if "pid" not in accepted:
         raise WorkerUnavailable("the worker did not accept the job")
     child = accepted["pid"]
-    log(f"actzoo: running {request['function']} in warm worker process {child}")
+    worker, _, _ = peer(connection)
+    log(f"actzoo: running {request['function']} in warm worker process {child} (forked by worker {worker})")
     with forwarding_signals(child) as received:
         try:
             outcome = json.loads(replies.readline() or b"{}")
