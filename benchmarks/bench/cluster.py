@@ -27,6 +27,8 @@ import shutil
 import subprocess
 import time
 
+import psutil
+
 from harness import REPO, copy_workflow, snakemake_command
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -67,24 +69,19 @@ def children_cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def reap_adopted():
-    """Wait for every child of this process, adopted ones included."""
-    while True:
-        try:
-            os.wait()
-        except ChildProcessError:
-            return
+def children():
+    return {child.pid for child in psutil.Process().children()}
 
 
 def local_cpu_seconds(directory, targets, cores):
     """(CPU seconds, wall seconds) of ``snakemake --cores`` building ``targets``, worker included."""
     if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "cannot become a subreaper: the worker's CPU time would be lost")
-    reap_adopted()
-    before, start = children_cpu_seconds(), time.perf_counter()
+    before_children, before, start = children(), children_cpu_seconds(), time.perf_counter()
     subprocess.run(snakemake_command("--cores", str(cores), *targets), cwd=directory, check=True, capture_output=True)
     wall = time.perf_counter() - start
-    reap_adopted()  # the worker leaves once its snakemake has ended
+    for adopted in children() - before_children:  # the run's worker: it leaves once its snakemake has ended
+        os.waitpid(adopted, 0)
     return children_cpu_seconds() - before, wall
 
 
