@@ -59,7 +59,7 @@ def training_targets(config):
 def prepared_copy(directory, config):
     """A workflow copy with ``config`` whose data sets are made (local rules in every run)."""
     copy_workflow(directory, config)
-    datasets = [f"results/data/{name}.npz" for name in config["datasets"]]
+    datasets = [f"results/datasets/{name}.npz" for name in config["datasets"]]
     subprocess.run(snakemake_command("--cores", "1", *datasets), cwd=directory, check=True, capture_output=True)
     return directory
 
@@ -86,13 +86,15 @@ def local_cpu_seconds(directory, targets, cores):
 
 
 def run_profile(directory, profile, targets, *args):
-    """``snakemake --profile profiles/<profile>`` in ``directory``; its wall seconds."""
+    """``snakemake <targets> --profile profiles/<profile> <args>`` in ``directory``; its wall seconds.
+    The targets go first: an option such as --default-resources takes every value after it."""
     shutil.copytree(REPO / "profiles" / profile, directory / "profiles" / profile)
-    command = snakemake_command("--profile", f"profiles/{profile}", "--seconds-between-status-checks", "2", *args)
+    options = ("--profile", f"profiles/{profile}", "--seconds-between-status-checks", "2", *args)
+    command = snakemake_command(*targets, *options)
     start = time.perf_counter()
-    result = subprocess.run([*command, *targets], cwd=directory, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, cwd=directory, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed in {directory}:\n{result.stderr[-4000:]}")
+        raise RuntimeError(f"snakemake {' '.join(options)} failed in {directory}:\n{result.stderr[-4000:]}")
     return time.perf_counter() - start
 
 
@@ -110,14 +112,16 @@ def submissions(directory):
     fields = ("JobID", "Comment", "AllocCPUS", "ElapsedRaw", "TotalCPU", "State", "WorkDir")
     for _ in range(30):  # accounting records a job's end a moment after the job has ended
         output = subprocess.run(
-            ["sacct", "-X", "-n", "-P", "-S", "now-3hours", "-o", ",".join(fields)],
+            # Not -X: there TotalCPU is 0; the job's own line (no step suffix) sums its steps.
+            ["sacct", "-n", "-P", "-S", "now-3hours", "-o", ",".join(fields)],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
         rows = [dict(zip(fields, line.split("|"))) for line in output.splitlines() if line]
-        rows = [row for row in rows if row["WorkDir"] == str(directory.resolve())]
-        if rows and all(row["State"] == "COMPLETED" for row in rows):
+        rows = [row for row in rows if "." not in row["JobID"] and row["WorkDir"] == str(directory.resolve())]
+        # TotalCPU is filled in a moment after the state.
+        if rows and all(row["State"] == "COMPLETED" and sacct_seconds(row["TotalCPU"]) > 0 for row in rows):
             break
         time.sleep(1)
     return {
