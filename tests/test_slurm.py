@@ -54,13 +54,11 @@ def run_with_profile(directory, profile, *args, timeout):
     )
 
 
-def test_tiny_pipeline_through_the_slurm_profile_runs_a_pack_side_by_side_and_matches_a_local_run(tiny_run, tmp_path):
-    """profiles/slurm as a user would use it, on a node of 2 CPUs. The 8
-    trainings go into one pack, one sbatch job with 2 CPUs: its snakemake runs
-    2 trainings at a time, all through one warm worker, and the pack asks for
-    2 trainings' memory and for 4 layers of their runtime."""
-    directory = copy_workflow(tmp_path / "slurm")
-    run_with_profile(directory, "slurm", "--cores", str(NODE_CPUS), timeout=900)
+def the_one_pack(directory, tiny_run):
+    """(the runs, the sacct record of the one pack) of a finished run of the tiny
+    pipeline on SLURM in ``directory``, after checking what both profiles
+    promise: histories byte-identical to the local ``tiny_run``, the cheap
+    rules not submitted, and the 8 trainings in one completed pack."""
     runs = sorted((tiny_run / "results" / "runs").glob("*/*/seed*"))
     assert len(runs) == 8
     for run in runs:
@@ -74,6 +72,17 @@ def test_tiny_pipeline_through_the_slurm_profile_runs_a_pack_side_by_side_and_ma
     (pack,) = trainings
     assert pack["Comment"].startswith("rule_train_pack"), pack
     assert pack["State"] == "COMPLETED", pack
+    return runs, pack
+
+
+def test_tiny_pipeline_through_the_slurm_profile_runs_a_pack_side_by_side_and_matches_a_local_run(tiny_run, tmp_path):
+    """profiles/slurm as a user would use it, on a node of 2 CPUs. The 8
+    trainings go into one pack, one sbatch job with 2 CPUs: its snakemake runs
+    2 trainings at a time, all through one warm worker, and the pack asks for
+    2 trainings' memory and for 4 layers of their runtime."""
+    directory = copy_workflow(tmp_path / "slurm")
+    run_with_profile(directory, "slurm", "--cores", str(NODE_CPUS), timeout=900)
+    runs, pack = the_one_pack(directory, tiny_run)
     assert pack["AllocCPUS"] == str(NODE_CPUS), pack
     assert req_mem_mb(pack) == NODE_CPUS * profile_resource("train", "mem_mb"), f"2 trainings' memory: {pack}"
     layers = math.ceil(len(runs) / NODE_CPUS)
@@ -99,19 +108,7 @@ def test_tiny_pipeline_through_the_slurm_plugin_profile_matches_a_local_run(tiny
         timeout=900,
         default_resources=("mem_mb=1000", "runtime=30"),
     )
-    runs = sorted((tiny_run / "results" / "runs").glob("*/*/seed*"))
-    assert len(runs) == 8
-    for run in runs:
-        relative = run.relative_to(tiny_run)
-        assert (directory / relative / "history.csv").read_bytes() == (run / "history.csv").read_bytes(), relative
-    assert (directory / "results" / "summary.csv").exists()
-    jobs = sacct_jobs(directory)
-    assert not any("plot" in job["Comment"] or "summarize" in job["Comment"] for job in jobs), "local rules"
-    trainings = [job for job in jobs if "train" in job["Comment"]]
-    assert len(trainings) == 1, f"the 8 trainings are packed into one submission: {trainings}"
-    (pack,) = trainings
-    assert pack["Comment"].startswith("rule_train_pack"), pack
-    assert pack["State"] == "COMPLETED", pack
+    runs, pack = the_one_pack(directory, tiny_run)
     assert pack["AllocCPUS"] == "1", f"a pack runs one training at a time, so it asks for one CPU: {pack}"
     assert req_mem_mb(pack) == profile_resource("train", "mem_mb", profile="slurm-plugin"), f"not a sum: {pack}"
     assert timelimit_minutes(pack) == len(runs) * profile_resource("train", "runtime", profile="slurm-plugin"), pack
