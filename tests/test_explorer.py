@@ -267,24 +267,26 @@ class Page:
     def element(self, selector):
         return self.driver.find_element("css selector", selector)
 
-    def screenshot(self, name):
-        """The boundary panels as an RGB array; also saved under the test's tmp dir."""
+    def screenshot(self, name, selector="#boundaries"):
+        """The boundary panels (or another element) as an RGB array; also
+        saved under the test's tmp dir."""
         from PIL import Image
 
-        png = self.element("#boundaries").screenshot_as_png
+        png = self.element(selector).screenshot_as_png
         (self.shots / f"{name}.png").write_bytes(png)
         return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
 
-    def pixel_of(self, panel, x, y):
-        """Pixel (column, row) of data point (x, y) in ``panel`` (0-based),
-        relative to the #boundaries element, from Plotly's own axis mapping."""
+    def pixel_of(self, panel, x, y, element="boundaries"):
+        """Pixel (column, row) of data point (x, y) in ``panel`` (0-based) of
+        the plot ``element``, relative to it, from Plotly's own axis mapping."""
         return self.js(
-            """const gd = document.getElementById('boundaries'), s = arguments[0] ? String(arguments[0] + 1) : '';
+            """const gd = document.getElementById(arguments[3]), s = arguments[0] ? String(arguments[0] + 1) : '';
                const xa = gd._fullLayout['xaxis' + s], ya = gd._fullLayout['yaxis' + s];
                return [xa._offset + xa.d2p(arguments[1]), ya._offset + ya.d2p(arguments[2])];""",
             panel,
             float(x),
             float(y),
+            element,
         )
 
 

@@ -127,3 +127,4 @@ def test_a_checkpoint_is_resumed_whatever_the_checkpoint_interval(circles, tmp_p
     assert sorted(resumed["snapshots"]) == sorted(fresh["snapshots"]) == [1, 5]
     for epoch, grid in fresh["snapshots"].items():
         assert np.array_equal(resumed["snapshots"][epoch], grid), epoch
+        assert np.array_equal(resumed["snapshot_weights"][epoch], fresh["snapshot_weights"][epoch]), epoch

@@ -203,6 +203,11 @@ def explorer_frames(wildcards):
     return config["figures"]["explorer_frames"] if is_planar(wildcards.dataset) else None
 
 
+def explorer_units(wildcards):
+    """The most hidden units a 2-D run pictures for the explorer (see training_params)."""
+    return config["figures"]["explorer_units"] if is_planar(wildcards.dataset) else None
+
+
 def planar_datasets():
     return [d for d in DATASETS if is_planar(d)]
 

@@ -37,6 +37,7 @@ rule train:
         planar=lambda wildcards: is_planar(wildcards.dataset),
         grid_resolution=grid_resolution,
         explorer_frames=explorer_frames,
+        explorer_units=explorer_units,
         # Next to the outputs, also under a module's `prefix:`.
         checkpoint_dir=lambda wildcards, output: f"{Path(output.history).parent}/.ckpt",
         code=script_hash("train.py"),
@@ -73,6 +74,7 @@ use rule train as tune with:
         planar=False,
         grid_resolution=None,
         explorer_frames=None,
+        explorer_units=None,
         evaluate_test=False,
 
 

@@ -19,6 +19,7 @@ call(
         planar=params.planar,
         grid_resolution=params.grid_resolution,
         explorer_frames=params.explorer_frames,
+        explorer_units=params.explorer_units,
         checkpoint_dir=params.checkpoint_dir,
         code=params.code,
         threads=snakemake.threads,

@@ -66,8 +66,8 @@ class CompiledLoop:
     before each batch's update; validation runs once at each epoch end.
 
     With a ``grid`` (xx, yy), at the end of each of the spec's grid epochs
-    before its last the loop also predicts the grid, without leaving the
-    traced function: stopping there instead would cost ~4 ms per snapshot,
+    before its last the loop also takes a ``snapshot`` (the grid's
+    predictions and the hidden weights), without leaving the traced function: stopping there instead would cost ~4 ms per snapshot,
     ~20% of a run with the explorer's 25.
 
     With ``spec.diagnostics``, each epoch also yields per hidden layer: the L2
@@ -84,10 +84,7 @@ class CompiledLoop:
         self.X, self.y = tf.constant(data["X_train"]), tf.constant(data["y_train"])
         self.X_val, self.y_val = tf.constant(data["X_val"]), tf.constant(data["y_val"])
         self.batch_size, self.seed, self.shuffle = spec.batch_size, spec.seed, spec.shuffle
-        self.task, n_outputs = task_of(data)
-        self.grid_shape = grid[0].shape if grid is not None else (0,)
-        if self.task == "multiclass":  # a grid point's probability of every class
-            self.grid_shape = (*self.grid_shape, n_outputs)
+        self.task = task_of(data)[0]
         self.points = tf.constant(grid_points(grid) if grid is not None else np.zeros((0, self.X.shape[1]), np.float32))
         snapshot_epochs = sorted(e for e in spec.grid_epochs if 0 < e < spec.epochs) if grid is not None else []
         self.snapshot_epochs = tf.constant(snapshot_epochs, dtype=tf.int32)
@@ -105,10 +102,8 @@ class CompiledLoop:
         """Sum over samples of each sample's accuracy (see sample_accuracies)."""
         return tf.reduce_sum(sample_accuracies(self.task, y, p))
 
-    def _grid_output(self, p):
-        """What a snapshot keeps of the grid's predictions, flat: P(label 1),
-        or for multiclass data every class's probability."""
-        return tf.reshape(p, [-1]) if self.task == "multiclass" else p[:, 0]
+    def _snapshot(self):
+        return snapshot(self.model, self.hidden, self.points, self.task)
 
     def _order(self, epoch):
         """The training rows in the order of 0-based ``epoch``."""
@@ -154,7 +149,7 @@ class CompiledLoop:
             loss_mean = loss_sum / n_float
             rows = rows.write(epoch - first, tf.stack([loss_mean, hits / n_float, val_loss, val_accuracy]))
             if tf.reduce_any(tf.equal(self.snapshot_epochs, epoch + 1)):
-                grids = grids.write(grids.size(), self._grid_output(self.model(self.points, training=False)))
+                grids = grids.write(grids.size(), self._snapshot())
                 grid_epochs = grid_epochs.write(grid_epochs.size(), epoch + 1)
             if self.diagnostics:
                 grad_norm = norm_sum / tf.cast(n_batches, tf.float32)
@@ -166,10 +161,10 @@ class CompiledLoop:
 
     def epochs(self, first, last):
         """Train epochs ``first+1 .. last`` (1-based); returns an (n, 4) array
-        of history rows, {epoch: probability grid} of the snapshots taken and
-        (n, layers, MEASURES) diagnostics (no rows when off)."""
+        of history rows, {epoch: flat snapshot} of the snapshots taken (see
+        ``snapshot``) and (n, layers, MEASURES) diagnostics (no rows when off)."""
         rows, grid_epochs, grids, diagnostics = self.run(tf.constant(first), tf.constant(last))
-        snapshots = {int(e): g.reshape(self.grid_shape) for e, g in zip(grid_epochs.numpy(), grids.numpy())}
+        snapshots = dict(zip(grid_epochs.numpy().tolist(), grids.numpy()))
         return rows.numpy(), snapshots, diagnostics.numpy()
 
 
@@ -177,7 +172,7 @@ def warm_up():
     """Autograph's source transformation of the compiled loop (~0.5 s), done
     once by a warm worker before it forks, so that its children only trace.
     Pure Python: no TensorFlow op runs, so forking afterwards stays safe."""
-    for method in (CompiledLoop._run, CompiledLoop._accuracy_sum, CompiledLoop._order, CompiledLoop._grid_output):
+    for method in (CompiledLoop._run, CompiledLoop._accuracy_sum, CompiledLoop._order, CompiledLoop._snapshot):
         tf.autograph.to_graph(method)
 
 
@@ -205,6 +200,28 @@ def fit_keras(model, optimizer, data, spec, on_epoch_end=None):
     return np.column_stack([h.get(k, [np.nan] * n) for k in HISTORY_COLUMNS[1:]]).astype(np.float32)
 
 
+def snapshot(model, hidden, points, task):
+    """A snapshot as one flat float32 vector (a TensorArray's element, a
+    checkpoint's row): the predictions at the grid ``points`` (P(label 1), or
+    for multiclass data every class's probability), then ``hidden_weights``.
+    Traced in the compiled loop, eager elsewhere; ``split_snapshot`` parts it."""
+    p = model(points, training=False)
+    grid_output = tf.reshape(p, [-1]) if task == "multiclass" else p[:, 0]
+    return tf.concat([grid_output, hidden_weights(hidden)], axis=0)
+
+
+def hidden_weights(hidden):
+    """Every hidden layer's kernel (fan-in x units, row-major) then its bias,
+    flat: what the explorer's network view replays (actzoo.units)."""
+    return tf.concat([tf.reshape(v, [-1]) for dense, _ in hidden for v in (dense.kernel, dense.bias)], axis=0)
+
+
+def split_snapshot(flat, grid_shape):
+    """(probability grid of ``grid_shape``, hidden weights) of a flat snapshot."""
+    size = int(np.prod(grid_shape))
+    return flat[:size].reshape(grid_shape), flat[size:]
+
+
 def grid_points(grid):
     xx, yy = grid
     return np.column_stack([xx.ravel(), yy.ravel()]).astype(np.float32)
@@ -222,7 +239,8 @@ def train(data, spec, *, checkpoint_dir=None, checkpoint_every=0, log=print):
     with the model, history rows, diagnostics (epochs 0..n, see
     CompiledLoop), the boundary ``grid`` (None without one) and its
     probability snapshots (not of the final epoch: the caller grids the final
-    model), and the facts metrics.json records.
+    model), the hidden weights at the same epochs (``snapshot_weights``, see
+    ``hidden_weights``) and the facts metrics.json records.
 
     The rest is how the run is executed, and changes no result: the compiled
     engine checkpoints into ``checkpoint_dir`` every ``checkpoint_every``
@@ -234,7 +252,7 @@ def train(data, spec, *, checkpoint_dir=None, checkpoint_every=0, log=print):
     grid = None
     if spec.grid_resolution is not None:
         grid = boundary_grid(np.concatenate([data["X_train"], data["X_val"]]), spec.grid_resolution)
-    snapshots = Snapshots(model, grid, spec, task_of(data)[0])
+    snapshots = Snapshots(model, grid, spec, *task_of(data))
     if spec.engine == "keras_fit":
         rows, diagnosed, resumed_from = train_keras_fit(model, optimizer, data, spec, snapshots, log)
     else:
@@ -245,13 +263,15 @@ def train(data, spec, *, checkpoint_dir=None, checkpoint_every=0, log=print):
     if diverged_epoch is not None:
         rows = rows[:diverged_epoch]
         diagnosed = diagnosed[: diverged_epoch + 1]  # they start at epoch 0
-        snapshots.taken = {e: grid for e, grid in snapshots.taken.items() if e < diverged_epoch}
+        snapshots.taken = {e: flat for e, flat in snapshots.taken.items() if e < diverged_epoch}
+    taken = {e: split_snapshot(flat, snapshots.grid_shape) for e, flat in sorted(snapshots.taken.items())}
     return {
         "model": model,
         "rows": rows,
         "diagnostics": diagnosed,
         "grid": grid,
-        "snapshots": snapshots.taken,
+        "snapshots": {e: grid for e, (grid, _) in taken.items()},
+        "snapshot_weights": {e: weights for e, (_, weights) in taken.items()},
         "initial_weights_sha256": initial_sha,
         "final_weights_sha256": weights_sha256(model.weights),
         "diverged": diverged_epoch is not None,
@@ -261,17 +281,22 @@ def train(data, spec, *, checkpoint_dir=None, checkpoint_every=0, log=print):
 
 
 class Snapshots:
-    """The boundary grid's probabilities at the spec's grid epochs before its
-    last, outside the compiled loop (epoch 0, and every epoch with keras_fit)."""
+    """The flat snapshots (see ``snapshot``) at the spec's grid epochs before
+    its last: the compiled loop's, and those taken here outside it (epoch 0,
+    and every epoch with keras_fit)."""
 
-    def __init__(self, model, grid, spec, task):
+    def __init__(self, model, grid, spec, task, n_outputs):
         self.model, self.grid, self.task = model, grid, task
         self.wanted = {e for e in spec.grid_epochs if 0 <= e < spec.epochs}
+        self.grid_shape = grid[0].shape if grid is not None else (0,)
+        if task == "multiclass":  # a grid point's probability of every class
+            self.grid_shape = (*self.grid_shape, n_outputs)
         self.taken = {}
 
     def __call__(self, epoch):
         if self.grid is not None and epoch in self.wanted:
-            self.taken[epoch] = predict_grid(self.model, self.grid, self.task)
+            flat = snapshot(self.model, hidden_layers(self.model), grid_points(self.grid), self.task)
+            self.taken[epoch] = flat.numpy()
 
 
 def no_diagnostics(spec):

@@ -8,8 +8,9 @@
   const $ = (id) => document.getElementById(id);
   const page = JSON.parse($("payload").textContent);
   const grids = await inflate($("grids").textContent.trim());
+  const unitGrids = await inflate($("units").textContent.trim());
   const [rows, columns] = page.grid_shape;
-  const state = { dataset: 0, seed: null, activations: [], points: "train", overlay: false, frame: 0 };
+  const state = { dataset: 0, seed: null, activations: [], points: "train", overlay: false, frame: 0, unitsOf: null };
   let playing = null;
 
   // The grids: 8-bit shades, deflated by Python's zlib; the browser's own
@@ -200,12 +201,133 @@
     return [traces, layout];
   }
 
+  // ---------------------------------------------------------------- network
+  // Inside the network: what each hidden unit of one run (the activation in
+  // "units of", the shown seed) computes over the plane at the slider's
+  // epoch, layer by layer as columns, and that run's output beside them.
+  // A unit's grid is 8-bit shades of its layer's scale (units.py).
+  const UNIT_PX = 84, UNIT_GAP = 14, UNITS_PER_COLUMN = 8, HEADER_PX = 56;
+  const hasNetwork = () => dataset().units !== undefined;
+  const escaped = (text) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+
+  // The unit ``u`` (counted over the pictured layers) of run ``r`` at epoch
+  // ``e`` as rows of values on its layer's scale, or null (no frame there).
+  function unitPlane(r, e, u, layer) {
+    const index = r.frames.indexOf(e);
+    if (index < 0 || diverged(r, e) || !r.network) return null;
+    const [unitRows, unitColumns] = page.unit_shape, n = r.network.dead[0].length;
+    const start = (r.network.offset + index * n + u) * unitRows * unitColumns;
+    const [low, high] = r.network.scales[layer];
+    const z = [];
+    for (let i = 0; i < unitRows; i++) {
+      const row = new Array(unitColumns);
+      for (let j = 0; j < unitColumns; j++) row[j] = low + (unitGrids[start + i * unitColumns + j] / 255) * (high - low);
+      z.push(row);
+    }
+    return z;
+  }
+
+  // Where each pictured unit sits: its layer, its index in the layer, its
+  // column and row of panels (a layer wraps every UNITS_PER_COLUMN units).
+  function unitPlaces(layers) {
+    const places = [];
+    let column = 0;
+    layers.forEach((n, layer) => {
+      for (let k = 0; k < n; k++) {
+        places.push({ layer, k, column: column + Math.floor(k / UNITS_PER_COLUMN), row: k % UNITS_PER_COLUMN });
+      }
+      column += Math.ceil(n / UNITS_PER_COLUMN);
+    });
+    return [places, column];
+  }
+
+  const scaleText = ([low, high]) => (low < 0 ? `${low.toFixed(2)} (red) … 0 (white) … ${high.toFixed(2)} (blue)` : `0 (white) … ${high.toFixed(2)} (blue)`);
+  const weightText = (w) => {
+    const inputs = w.slice(0, -1).map((v, i) => `${i % 6 === 5 ? "<br>" : ""}${v.toFixed(3)}`);
+    return `w = [${inputs.join(", ")}]<br>b = ${w[w.length - 1].toFixed(3)}`;
+  };
+
+  function network() {
+    const d = dataset(), e = epoch(), activation = state.unitsOf, r = run(activation, state.seed);
+    const traces = [], annotations = [], shapes = [];
+    const layout = { showlegend: false, margin: { l: 10, r: 10, t: 10, b: 10 }, annotations, shapes };
+    if (!r.network) return [traces, { ...layout, height: 10 }, "This run has no unit pictures (figures.explorer_units is 0)."];
+    const [places, columns] = unitPlaces(r.network.layers);
+    const rows = Math.min(UNITS_PER_COLUMN, Math.max(...r.network.layers));
+    const outputPx = Math.max(UNIT_PX * 2, Math.min(rows * (UNIT_PX + UNIT_GAP) - UNIT_GAP, 300));
+    const width = 20 + columns * (UNIT_PX + UNIT_GAP) + 3 * UNIT_GAP + outputPx, height = 20 + HEADER_PX + rows * (UNIT_PX + UNIT_GAP);
+    Object.assign(layout, { width, height, autosize: false });
+    const bare = { showticklabels: false, ticks: "", showgrid: false, zeroline: false, fixedrange: true };
+    const xDomain = (left, size) => [(10 + left) / width, (10 + left + size) / width];
+    const yDomain = (top, size) => [1 - (10 + top + size) / height, 1 - (10 + top) / height];
+    const frame = r.frames.indexOf(e);
+    let title = `<b>${escaped(named(activation))}</b>, seed ${state.seed}, epoch ${e}: each hidden unit's output over the plane.`;
+    r.network.layers.forEach((n, layer) => {
+      const first = places.findIndex((p) => p.layer === layer);
+      const left = places[first].column * (UNIT_PX + UNIT_GAP);
+      annotations.push({
+        text: `<b>layer ${layer + 1}</b> (${n} units)<br>${scaleText(r.network.scales[layer])}`, showarrow: false,
+        xref: "paper", yref: "paper", x: (10 + left) / width, y: 1 - 10 / height, xanchor: "left", yanchor: "top",
+        align: "left", font: { size: 11 },
+      });
+    });
+    places.forEach((place, u) => {
+      const s = String(u + 2), axes = { xaxis: "x" + s, yaxis: "y" + s };
+      const left = place.column * (UNIT_PX + UNIT_GAP), top = HEADER_PX + place.row * (UNIT_PX + UNIT_GAP);
+      layout["xaxis" + s] = { ...bare, domain: xDomain(left, UNIT_PX), range: [d.units.x[0], d.units.x[d.units.x.length - 1]] };
+      layout["yaxis" + s] = { ...bare, domain: yDomain(top, UNIT_PX), range: [d.units.y[0], d.units.y[d.units.y.length - 1]] };
+      const z = unitPlane(r, e, u, place.layer);
+      if (!z) return;
+      const [low, high] = r.network.scales[place.layer], dead = r.network.dead[frame][u] === 1;
+      const name = `layer ${place.layer + 1}, unit ${place.k + 1}`;
+      traces.push({
+        type: "heatmap", x: d.units.x, y: d.units.y, z, zmin: low, zmax: high, ...axes, showscale: false,
+        colorscale: low < 0 ? page.unit_colorscales.around_zero : page.unit_colorscales.from_zero,
+        hovertemplate: `<b>${name}</b>${dead ? " (dead)" : ""}<br>${weightText(r.network.weights[frame][u])}` +
+          `<br>output %{z:.3f}<extra></extra>`,
+        meta: { unit: u, layer: place.layer, dead },
+      });
+      if (dead) {
+        // Dead: flat on every training sample (the diagnostics' definition).
+        shapes.push({ type: "rect", xref: `x${s} domain`, yref: `y${s} domain`, x0: -0.04, x1: 1.04, y0: -0.04, y1: 1.04,
+          line: { color: "#8b0000", width: 3 } });
+        annotations.push({ text: "dead", showarrow: false, xref: `x${s} domain`, yref: `y${s} domain`, x: 0.5, y: 0.5,
+          font: { color: "#8b0000", size: 13 }, bgcolor: "rgba(255,255,255,0.7)" });
+      }
+    });
+    // The run's output beside its units: the boundary panel as above.
+    const left = columns * (UNIT_PX + UNIT_GAP) + 2 * UNIT_GAP, axes = { xaxis: "x", yaxis: "y" };
+    layout.xaxis = { ...bare, domain: xDomain(left, outputPx), range: [d.x[0], d.x[d.x.length - 1]] };
+    layout.yaxis = { ...bare, domain: yDomain(HEADER_PX, outputPx), range: [d.y[0], d.y[d.y.length - 1]] };
+    annotations.push({ text: "<b>output</b>", showarrow: false, xref: "paper", yref: "paper", x: (10 + left) / width,
+      y: 1 - 10 / height, xanchor: "left", yanchor: "top", font: { size: 11 } });
+    if (d.multiclass) {
+      const p = classPlanes(r, e);
+      if (p) traces.unshift({ type: "heatmap", x: d.x, y: d.y, ...regions(d, p), ...axes, showscale: false, hoverinfo: "skip" });
+    } else {
+      const z = grid(r, e);
+      if (z) traces.unshift({ type: "heatmap", x: d.x, y: d.y, z, zmin: 0, zmax: 1, colorscale: page.colorscale, ...axes,
+        showscale: false, hoverinfo: "skip" }, contour(d, z, axes, { color: "black", width: 2 }));
+    }
+    if (frame < 0 || diverged(r, e)) title += ` <span style="color:#8b0000">Diverged at epoch ${r.diverged_epoch}: no pictures from then on.</span>`;
+    const deadCount = frame < 0 ? 0 : r.network.dead[frame].reduce((a, b) => a + b, 0);
+    if (deadCount) title += ` <span style="color:#8b0000">${deadCount} dead (outlined): flat on every training sample.</span>`;
+    return [traces, layout, title + " Hover a unit for its incoming weights and bias."];
+  }
+
   const config = { responsive: true, displaylogo: false };
   // body[data-rendered] counts finished draws: a test waits for it, not a clock.
   async function draw() {
     $("epoch").textContent = `epoch ${epoch()} of ${dataset().epochs[dataset().epochs.length - 1]}`;
     const [t1, l1] = boundaries(), [t2, l2] = curves();
-    await Promise.all([Plotly.react("boundaries", t1, l1, config), Plotly.react("curves", t2, l2, config)]);
+    const drawn = [Plotly.react("boundaries", t1, l1, config), Plotly.react("curves", t2, l2, config)];
+    $("network-controls").hidden = $("network").hidden = $("network-title").hidden = !hasNetwork();
+    if (hasNetwork()) {
+      const [t3, l3, title] = network();
+      $("network-title").innerHTML = title;
+      drawn.push(Plotly.react("network", t3, l3, { displaylogo: false }));
+    }
+    await Promise.all(drawn);
     document.body.dataset.rendered = Number(document.body.dataset.rendered || 0) + 1;
   }
 
@@ -257,6 +379,9 @@
       label.append(input, " " + named(activation));
       box.appendChild(label);
     }
+    $("units-of").replaceChildren();
+    d.activations.forEach((activation) => option($("units-of"), activation, named(activation)));
+    state.unitsOf = d.activations[0];
     $("frame").max = d.epochs.length - 1;
     state.frame = d.epochs.length - 1;
     $("frame").value = state.frame;
@@ -285,6 +410,7 @@
   page.datasets.forEach((d, i) => option($("dataset"), i, d.name));
   $("dataset").addEventListener("change", () => { stop(); state.dataset = Number($("dataset").value); setUpDataset(); render(); });
   $("seed").addEventListener("change", () => { state.seed = Number($("seed").value); render(); });
+  $("units-of").addEventListener("change", () => { state.unitsOf = $("units-of").value; render(); });
   $("points").addEventListener("change", () => { state.points = $("points").value; render(); });
   $("overlay").addEventListener("change", () => { state.overlay = $("overlay").checked; render(); });
   $("frame").addEventListener("input", () => { stop(); state.frame = Number($("frame").value); render(); });

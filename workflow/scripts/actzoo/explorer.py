@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 
 from actzoo.datasets import task_of
 from actzoo.labels import settings_label
+from actzoo.units import layer_weights
 
 # explorer.html and explorer.js next to this file (provenance hashes them too).
 ASSETS = Path(__file__)
@@ -37,6 +38,12 @@ def colorscale(levels=11):
         rgb = np.array(colormaps["RdBu"](value)[:3]) * SHADE_ALPHA + (1 - SHADE_ALPHA)
         scale.append([round(float(value), 3), colors.to_hex(rgb)])
     return scale
+
+
+def from_zero(scale):
+    """The upper half of a diverging colour ``scale`` (white at 0), stretched
+    over [0, 1]: units that never go below 0 use it, so white is 0 in both."""
+    return [[round(2 * value - 1, 3), colour] for value, colour in scale if value >= 0.5]
 
 
 def class_shades(n_classes, alpha=0.3):
@@ -65,6 +72,11 @@ def points(X, y, multiclass=False):
 
 
 SPLITS = (("train", "train"), ("validation", "val"))
+# boundary.npz's network view (actzoo.runs.network_view), when it has one.
+NETWORK_KEYS = (
+    "explorer_hidden_units", "explorer_weights", "explorer_unit_layers", "explorer_unit_x", "explorer_unit_y",
+    "explorer_unit_scales", "explorer_unit_shades", "explorer_unit_dead",
+)  # fmt: skip
 
 
 def select(table, **values):
@@ -75,18 +87,19 @@ def select(table, **values):
     return table[keep]
 
 
-def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
-    """One data set's (or data set and model variant's) part of the page, and
-    its grids: uint8 planes in run order, one per frame, or for multiclass
-    data one per (frame, class). ``offset`` counts planes. ``histories`` and
-    ``runs`` are its own."""
+def task_payload(name, data_path, boundaries, histories, runs, seeds, offset, unit_offset):
+    """One data set's (or data set and model variant's) part of the page, its
+    grids (uint8 planes in run order, one per frame, or for multiclass data
+    one per (frame, class)) and its unit grids (per run and frame, one plane
+    per pictured unit). ``offset`` and ``unit_offset`` count the planes before
+    them. ``histories`` and ``runs`` are its own."""
     with np.load(data_path) as data:
         multiclass = task_of(data)[0] == "multiclass"
         classes = [f"class {value:g}" for value in data["classes"]] if multiclass else ["label 0", "label 1"]
         split = {part: points(data[f"X_{key}"], data[f"y_{key}"], multiclass) for part, key in SPLITS}
     activations = list(dict.fromkeys(runs["activation"]))
     first = boundaries[(activations[0], seeds[0])]
-    entries, frames = [], []
+    entries, frames, unit_frames = [], [], []
     for activation in activations:
         for seed in seeds:
             boundary = boundaries[(activation, seed)]
@@ -95,6 +108,9 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
             entries.append(run_entry(run, curve, boundary, offset + len(frames)))
             for frame in boundary["explorer_probabilities"]:
                 frames += list(np.moveaxis(frame, -1, 0)) if multiclass else [frame]
+            if "explorer_unit_shades" in boundary:
+                entries[-1]["network"] = network_entry(boundary, unit_offset + len(unit_frames))
+                unit_frames += [plane for frame in boundary["explorer_unit_shades"] for plane in frame]
     epochs = sorted({e for entry in entries for e in entry["frames"]} | {int(histories["epoch"].max())})
     payload = {
         "name": name,
@@ -114,13 +130,38 @@ def task_payload(name, data_path, boundaries, histories, runs, seeds, offset):
             for activation in activations
         },
     }
+    if unit_frames:  # one thinned grid for every run of a data set
+        payload["units"] = {"x": rounded(first["explorer_unit_x"], 5), "y": rounded(first["explorer_unit_y"], 5)}
     if "settings" in runs.columns:
         # Evaluation runs of a tuned config: each activation's chosen settings
         # (one per activation here: its runs share them), shown beside its
         # name. Without tuning the payload stays as it was.
         chosen = runs.drop_duplicates("activation").set_index("activation")["settings"]
         payload["settings"] = {a: settings_label(chosen[a]) if isinstance(chosen[a], str) else "" for a in activations}
-    return payload, frames
+    return payload, frames, unit_frames
+
+
+def network_entry(boundary, offset):
+    """A run's network view on the page: units pictured per layer, each
+    layer's colour scale, and per frame each unit's incoming weights then
+    bias (for the hover) and whether it is dead. Its unit grids start at
+    plane ``offset`` of the page's unit planes, frame by frame."""
+    layers = boundary["explorer_unit_layers"].tolist()
+    hidden_units = boundary["explorer_hidden_units"].tolist()
+    n_inputs = boundary["xx"].ndim  # the plane: 2
+    weights = []
+    for flat in boundary["explorer_weights"]:
+        frame = []
+        for (kernel, bias), shown in zip(layer_weights(flat, hidden_units, n_inputs), layers):
+            frame += [rounded([*kernel[:, j], bias[j]], 4) for j in range(shown)]
+        weights.append(frame)
+    return {
+        "offset": offset,
+        "layers": layers,
+        "scales": [rounded(scale, 4) for scale in boundary["explorer_unit_scales"]],
+        "weights": weights,
+        "dead": boundary["explorer_unit_dead"].astype(int).tolist(),
+    }
 
 
 def run_entry(run, curve, boundary, offset):
@@ -150,30 +191,34 @@ def build_explorer(data_paths, boundary_paths, metrics_paths, histories_path, ru
     histories, runs = pd.read_csv(histories_path), pd.read_csv(runs_path)
     keys = ["dataset", "model"] if "model" in runs.columns else ["dataset"]
     boundaries = read_grids(boundary_paths, metrics_paths, keys)
-    datasets, frames = [], []
+    datasets, frames, unit_frames = [], [], []
     for task in dict.fromkeys(zip(*(runs[k].astype(str) for k in keys))):
         if task[0] not in data_paths:
             continue  # not 2-D
         where = dict(zip(keys, task))
         mine = {(a, s): b for (t, a, s), b in boundaries.items() if t == task}
-        payload, grids = task_payload(
+        payload, grids, unit_grids = task_payload(
             " · ".join(task), data_paths[task[0]], mine, select(histories, **where), select(runs, **where),
-            seeds, len(frames),
+            seeds, len(frames), len(unit_frames),
         )  # fmt: skip
         datasets.append(payload)
         frames += grids
+        unit_frames += unit_grids
     shape = frames[0].shape if frames else (0, 0)  # one grid_resolution for all
+    unit_shape = unit_frames[0].shape if unit_frames else (0, 0)
     blob = np.asarray(frames, dtype=np.uint8).tobytes()
     page = {
         "datasets": datasets,
         "grid_shape": list(shape),
+        "unit_shape": list(unit_shape),
         "colorscale": colorscale(),
+        "unit_colorscales": {"around_zero": colorscale(), "from_zero": from_zero(colorscale())},
         "class_colours": [colors.to_hex(c) for c in colormaps["tab10"].colors],
         "colours": activation_colours(list(dict.fromkeys(runs["activation"]))),
         "runs_embedded": sum(len(d["runs"]) for d in datasets),
         "runs_total": int(len(runs)),
     }
-    write_page(output, page, blob)
+    write_page(output, page, blob, np.asarray(unit_frames, dtype=np.uint8).tobytes())
     return page
 
 
@@ -185,20 +230,22 @@ def read_grids(boundary_paths, metrics_paths, keys):
         run = json.loads(Path(metrics).read_text())
         task = tuple(str(run[key]) for key in keys)
         with np.load(path) as npz:
-            grids[(task, run["activation"], int(run["seed"]))] = {
-                key: npz[key] for key in ("xx", "yy", "explorer_epochs", "explorer_probabilities")
-            }
+            # The network view's arrays when the run pictured its units.
+            wanted = ["xx", "yy", "explorer_epochs", "explorer_probabilities", *NETWORK_KEYS]
+            grids[(task, run["activation"], int(run["seed"]))] = {k: npz[k] for k in wanted if k in npz.files}
     return grids
 
 
-def write_page(output, page, blob):
+def write_page(output, page, blob, unit_blob=b""):
     """explorer.html with its placeholders filled in one pass (plotly.js's own
-    text is never searched for them)."""
+    text is never searched for them). ``blob`` holds the boundary planes,
+    ``unit_blob`` the units'."""
     parts = {
         "plotly": get_plotlyjs(),
         # "<" escaped: the JSON sits in a <script> element, where "</" would end it.
         "payload": json.dumps(page, separators=(",", ":")).replace("<", "\\u003c"),
         "grids": base64.b64encode(zlib.compress(blob, 9)).decode(),
+        "units": base64.b64encode(zlib.compress(unit_blob, 9)).decode(),
         "script": ASSETS.with_suffix(".js").read_text(),
         "summary": html.escape(summary_line(page)),
     }

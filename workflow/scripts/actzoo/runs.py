@@ -21,7 +21,7 @@ def train_and_save(data_path, outputs, *, dataset, checkpoint_dir, threads=1, lo
 
     ``params`` are the train rule's params that decide the result
     (activation, seed, model, training, planar, grid_resolution,
-    explorer_frames, code, evaluate_test): ``TrainSpec.from_params`` turns
+    explorer_frames, explorer_units, code, evaluate_test): ``TrainSpec.from_params`` turns
     them into the run's spec. The rest only names the run or says how to
     execute it: ``dataset``, ``variant`` (the run's model variant, config
     ``models:``) and ``tuned`` (the tuned values its settings hold, config
@@ -93,8 +93,9 @@ def write_boundary(path, spec, result, data):
     """boundary.npz: for 2-D data, the grid (``xx``, ``yy``), its
     probabilities at the snapshot epochs and the end (``epochs``,
     ``probabilities``: the static figures) and, as 8-bit shades, at the
-    explorer's epochs (``explorer_*``); for multiclass data each grid has a
-    trailing axis of class probabilities. Without a grid, empty arrays."""
+    explorer's epochs (``explorer_*``, with the network view: see
+    network_view); for multiclass data each grid has a trailing axis of class
+    probabilities. Without a grid, empty arrays."""
     grid, rows = result["grid"], result["rows"]
     task, n_outputs = task_of(data)
     grids, final = dict(result["snapshots"]), []
@@ -114,7 +115,30 @@ def write_boundary(path, spec, result, data):
         probabilities=np.array([grids[e] for e in static], dtype=np.float32).reshape(len(static), *shape),
         explorer_epochs=np.array(replay, dtype=np.int64),
         explorer_probabilities=shades([grids[e] for e in replay]).reshape(len(replay), *shape),
+        **network_view(spec, result, data, replay),
     )
+
+
+def network_view(spec, result, data, replay):
+    """boundary.npz's network view at the explorer's epochs ``replay``: the
+    hidden layers' sizes (``explorer_hidden_units``) and flat weights
+    (``explorer_weights``, see engine.hidden_weights) and, with
+    ``spec.explorer_units``, the pictured units (``explorer_unit_*``, see
+    actzoo.units). Nothing without explorer frames."""
+    if not replay:
+        return {}
+    from actzoo import units
+
+    weights = dict(result["snapshot_weights"])
+    if not result["diverged"]:
+        weights[len(result["rows"])] = engine.hidden_weights(engine.hidden_layers(result["model"])).numpy()
+    frames = np.array([weights[e] for e in replay], dtype=np.float32)
+    pictures = units.unit_pictures(result["model"], result["grid"], frames, data["X_train"], spec.explorer_units)
+    return {
+        "explorer_hidden_units": np.array(spec.hidden_units, dtype=np.int64),
+        "explorer_weights": frames,
+        **{f"explorer_unit_{key}": value for key, value in pictures.items()},
+    }
 
 
 def history_table(rows):

@@ -42,6 +42,7 @@ class TrainSpec:
     grid_resolution: int | None = None  # the boundary grid's, for 2-D data; None: no grid
     snapshot_epochs: tuple = ()  # the boundary figures' epochs (with a grid)
     explorer_frames: int = 0  # the explorer's evenly spaced grids (with a grid)
+    explorer_units: int = 0  # the most hidden units the explorer pictures at its frames (actzoo.units)
     evaluate_test: bool = False  # score the final model on the data's test split
     code: str = ""  # hash of the training code: a rerun after an edit must not resume old weights
 
@@ -53,7 +54,7 @@ class TrainSpec:
     @classmethod
     def from_params(
         cls, activation, seed, model, training, planar=False, grid_resolution=None, explorer_frames=None, code="",
-        evaluate_test=False,
+        evaluate_test=False, explorer_units=None,
     ):  # fmt: skip
         """The spec of a train rule's job, from its params: ``model`` and
         ``training`` as the config resolves them (EXECUTION_ONLY keys are
@@ -71,7 +72,8 @@ class TrainSpec:
         return cls(
             activation=activation, seed=seed, initializer=initializer, **model, **training,
             grid_resolution=grid_resolution if planar else None,
-            explorer_frames=(explorer_frames or 0) if planar else 0, code=code, evaluate_test=evaluate_test,
+            explorer_frames=(explorer_frames or 0) if planar else 0,
+            explorer_units=(explorer_units or 0) if planar else 0, code=code, evaluate_test=evaluate_test,
         )  # fmt: skip
 
     @property
