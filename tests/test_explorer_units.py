@@ -4,16 +4,15 @@ headless Chromium (what it shows), as tests/test_explorer.py does for the
 boundaries."""
 
 import base64
-import dataclasses
 import json
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_explorer import AXIS, RES, Page, browser, embedded, make_toy, metrics_of  # noqa: F401 -- fixture
 
 from actzoo.explorer import build_explorer
-from test_explorer import AXIS, RES, Page, browser, embedded, make_toy, metrics_of  # noqa: F401 -- fixture
 
 UNITS = 3
 
@@ -151,7 +150,9 @@ def test_unit_panels_show_their_grids(browser, tmp_path):  # noqa: F811
             checked += 1
     assert checked >= 8
     z_last = network_traces(page)[0]["z"]
-    page.act(lambda: page.js("const s = document.getElementById('frame'); s.value = 0; s.dispatchEvent(new Event('input'))"))
+    page.act(
+        lambda: page.js("const s = document.getElementById('frame'); s.value = 0; s.dispatchEvent(new Event('input'))")
+    )
     z_first = network_traces(page)[0]["z"]
     np.testing.assert_allclose(np.array(z_first) * 5, np.array(z_last), atol=0.05, err_msg="grow (1 + e) / 5")
 
@@ -193,7 +194,9 @@ def test_a_dead_unit_of_a_trained_run_is_marked(browser, circles, tmp_path):  # 
         "dataset,activation,seed,epoch,loss,accuracy,val_loss,val_accuracy\n"
         + "".join(f"circles,relu,1,{e + 1},{','.join(map(str, r))}\n" for e, r in enumerate(rows))
     )
-    (tmp_path / "runs.csv").write_text(f"dataset,activation,seed,epochs,diverged,diverged_epoch\ncircles,relu,1,{len(rows)},False,\n")
+    (tmp_path / "runs.csv").write_text(
+        f"dataset,activation,seed,epochs,diverged,diverged_epoch\ncircles,relu,1,{len(rows)},False,\n"
+    )
     output = tmp_path / "explorer.html"
     build_explorer(
         {"circles": tmp_path / "circles.npz"}, [run_dir / "boundary.npz"], [run_dir / "metrics.json"],
@@ -208,7 +211,9 @@ def test_a_dead_unit_of_a_trained_run_is_marked(browser, circles, tmp_path):  # 
             "const s = document.getElementById('frame'); s.value = arguments[0]; s.dispatchEvent(new Event('input'))", frame
         ))  # fmt: skip
         assert [t["meta"]["dead"] for t in network_traces(page)] == dead[frame].tolist(), frame
-        shapes = page.js("return document.getElementById('network').layout.shapes.filter(s => s.type === 'rect').length")
+        shapes = page.js(
+            "return document.getElementById('network').layout.shapes.filter(s => s.type === 'rect').length"
+        )
         assert shapes == dead[frame].sum()
 
 

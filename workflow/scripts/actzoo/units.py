@@ -60,6 +60,7 @@ def symmetric(activation):
     import tensorflow as tf
 
     from actzoo.diagnostics import PEAK_RANGE
+
     z = tf.linspace(-PEAK_RANGE, PEAK_RANGE, 1001)[:, None]
     return bool(tf.reduce_min(activation(z)) < -1e-6)
 
