@@ -52,7 +52,9 @@ the absolute times. Measured:
   model, and a 100-epoch model including tracing (``benchmarks/engines.py``).
 - explorer (issue 12): ``explorer_snapshot_cost_ratio``, the median training time of
   the default config's circles runs with the explorer's grids (``figures.explorer_frames``)
-  over without, in one process (``benchmarks/snapshots.py``); ``explorer_mb``, the size
+  over without, in one process (``benchmarks/snapshots.py``); issue 24's
+  ``explorer_units_cost_ratio``, the same runs with the unit pictures too
+  (``figures.explorer_units``) over with the grids alone; ``explorer_mb``, the size
   of (b)'s results/explorer.html; its load time in headless Chromium from
   navigation start to the first drawn view: ``explorer_first_load_s`` in a fresh
   browser, ``explorer_load_s`` the median of 3 more loads.

@@ -1,12 +1,16 @@
-"""What the explorer's grids cost a training run: the default config's circles
-runs trained with and without ``figures.explorer_frames``, in one process.
+"""What the explorer costs a training run: the default config's circles runs
+trained three ways in one process: ``without`` the explorer's grids, ``with``
+them (``figures.explorer_frames``) and ``with_units``, the grids and the
+network view's unit pictures (``figures.explorer_units``).
 
 Run by ``benchmarks/run.py``. Argument: a JSON file with ``dataset`` (the
 resolved circles spec), ``training`` (the resolved training section),
-``grid_resolution``, ``explorer_frames``, ``activations`` and ``repeats``.
-Each (activation, repeat) trains both ways back to back, alternating which
-goes first, through ``actzoo.runs.train_and_save`` (outputs written, as in a
-job). Prints one JSON line: the seconds of every run and the ratio of medians.
+``grid_resolution``, ``explorer_frames``, ``explorer_units``, ``activations``
+and ``repeats``. Each (activation, repeat) trains the three ways back to
+back, rotating which goes first, through ``actzoo.runs.train_and_save``
+(outputs written, as in a job). Prints one JSON line: the seconds of every
+run, ``ratio`` (grids: median with / without) and ``units_ratio`` (unit
+pictures: median with_units / with).
 """
 
 import json
@@ -28,10 +32,12 @@ def main(settings_path):
     settings = json.loads(Path(settings_path).read_text())
     work = Path(tempfile.mkdtemp(prefix="actzoo-snapshots-"))
     write_dataset(settings["dataset"], work / "data.npz")
-    seconds = {"without": [], "with": []}
+    ways = ["without", "with", "with_units"]
+    seconds = {way: [] for way in ways}
+    turn = 0
     for repeat in range(settings["repeats"]):
         for activation in settings["activations"]:
-            order = ["without", "with"] if repeat % 2 == 0 else ["with", "without"]
+            order, turn = ways[turn % 3 :] + ways[: turn % 3], turn + 1
             for way in order:
                 keys = ("history", "metrics", "model", "boundary", "diagnostics")
                 outputs = {k: str(work / f"{way}.{k}") for k in keys}
@@ -43,11 +49,13 @@ def main(settings_path):
                     seed=repeat + 1, model={"hidden_units": [4]}, training=settings["training"], planar=True,
                     grid_resolution=settings["grid_resolution"], checkpoint_dir=str(work / f"{way}.ckpt"),
                     code="benchmark", log=lambda message: None,
-                    explorer_frames=settings["explorer_frames"] if way == "with" else None,
+                    explorer_frames=settings["explorer_frames"] if way != "without" else None,
+                    explorer_units=settings["explorer_units"] if way == "with_units" else None,
                 )  # fmt: skip
                 seconds[way].append(time.perf_counter() - started)
-    ratio = statistics.median(seconds["with"]) / statistics.median(seconds["without"])
-    print(json.dumps({"seconds": seconds, "ratio": ratio}))
+    median = {way: statistics.median(seconds[way]) for way in ways}
+    ratios = {"ratio": median["with"] / median["without"], "units_ratio": median["with_units"] / median["with"]}
+    print(json.dumps({"seconds": seconds, **ratios}))
 
 
 if __name__ == "__main__":

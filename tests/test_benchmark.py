@@ -85,6 +85,9 @@ EXPECTED = {
     # issue 12
     "explorer_snapshot_cost_ratio",
     "explorer_mb",
+    # issue 24
+    "explorer_units_cost_ratio",
+    "explorer_units_mb",
 }
 # Needs headless Chromium: not measured, with the reason, where it is missing.
 BROWSER_ONLY = {"explorer_first_load_s", "explorer_load_s"}

@@ -106,6 +106,13 @@ def embedded(html, element):
     return re.search(rf'<script type="application/[\w-]+" id="{element}">(.*?)</script>', html, re.S).group(1)
 
 
+def planes(html, element, shape):
+    """The page's 8-bit planes in ``element`` ("grids" or "units"), inflated
+    and with explorer.py's Up filter undone (each row plus the rows above)."""
+    filtered = np.frombuffer(zlib.decompress(base64.b64decode(embedded(html, element))), np.uint8)
+    return (np.cumsum(filtered.reshape(-1, *shape).astype(np.int64), axis=1) % 256).astype(np.uint8)
+
+
 # ---------------------------------------------------------------- in-process
 
 
@@ -133,7 +140,7 @@ def test_page_embeds_the_chosen_seeds_and_bands_over_all(tmp_path):
     assert toy["bands"]["a"]["val_loss"]["low"][0] == pytest.approx(0.25)
     assert toy["bands"]["a"]["val_loss"]["high"][0] == pytest.approx(0.5)
     # The grids decode to exactly the shades of each run and frame.
-    grids = np.frombuffer(zlib.decompress(base64.b64decode(embedded(html, "grids"))), np.uint8).reshape(-1, RES, RES)
+    grids = planes(html, "grids", (RES, RES))
     for run in toy["runs"]:
         for k, epoch in enumerate(run["frames"]):
             assert np.array_equal(grids[run["offset"] + k], shades(toy_grid(run["activation"], epoch)))
@@ -478,7 +485,7 @@ def test_multiclass_grids_travel_as_one_plane_per_class(tmp_path):
     assert len(bands["class_shades"]) == 3
     assert sorted(set(bands["points"]["train"]["label"])) == [0, 1, 2], "points carry their class index"
     html = output.read_text()
-    grids = np.frombuffer(zlib.decompress(base64.b64decode(embedded(html, "grids"))), np.uint8).reshape(-1, RES, RES)
+    grids = planes(html, "grids", (RES, RES))
     for run in bands["runs"]:
         for k, epoch in enumerate(run["frames"]):
             for c in range(3):

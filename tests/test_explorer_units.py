@@ -3,14 +3,12 @@ units marked, weights on hover. In-process (what the page embeds) and in
 headless Chromium (what it shows), as tests/test_explorer.py does for the
 boundaries."""
 
-import base64
 import json
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from test_explorer import AXIS, RES, Page, browser, embedded, make_toy, metrics_of  # noqa: F401 -- fixture
+from test_explorer import AXIS, Page, browser, make_toy, metrics_of, planes  # noqa: F401 -- fixture
 
 from actzoo.explorer import build_explorer
 
@@ -64,8 +62,7 @@ def build_network_toy(directory, seeds=(1, 2)):
 
 
 def unit_planes(html, page):
-    shape = page["unit_shape"]
-    return np.frombuffer(zlib.decompress(base64.b64decode(embedded(html, "units"))), np.uint8).reshape(-1, *shape)
+    return planes(html, "units", page["unit_shape"])
 
 
 # ---------------------------------------------------------------- in-process

@@ -34,6 +34,7 @@ CHANGED = {
     "grid_resolution": 10,
     "snapshot_epochs": (1,),
     "explorer_frames": 3,
+    "explorer_units": 8,
     "evaluate_test": True,
     "code": "an edited engine",
 }
@@ -74,7 +75,7 @@ def params(training, planar=True, **model):
         activation=normalise("relu"), seed=1, model={"hidden_units": [4], **model},
         training={"epochs": 10, "batch_size": 8, "optimizer": "adam", "learning_rate": 0.01,
                   "snapshot_epochs": [5, 1, 5], **training},
-        planar=planar, grid_resolution=20, explorer_frames=2, code="c",
+        planar=planar, grid_resolution=20, explorer_frames=2, explorer_units=16, code="c",
     )  # fmt: skip
 
 
@@ -102,8 +103,10 @@ def test_from_params_resolves_and_normalises():
     assert spec.initializer == "he_normal", "matched, resolved for relu"
     assert spec.hidden_units == (4,) and spec.snapshot_epochs == (1, 5)
     assert spec.explorer_epochs == (0, 5, 10) and spec.grid_epochs == (0, 1, 5, 10)
+    assert spec.explorer_units == 16
     flat = TrainSpec.from_params(**params({}, planar=False))
     assert (flat.grid_resolution, flat.snapshot_epochs, flat.explorer_frames, flat.grid_epochs) == (None, (), 0, ())
+    assert flat.explorer_units == 0, "no grid, no unit pictures"
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec.epochs = 20
 

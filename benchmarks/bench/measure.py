@@ -4,6 +4,7 @@
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -357,11 +358,14 @@ def run_script(name, settings, workdir):
 
 
 def measure_explorer(measured, pipeline, quick):
-    """Size of (b)'s results/explorer.html, and its load time in headless
-    Chromium: navigation start to the first drawn view, for a fresh browser
-    (the first load) and again (median of 3; --quick: 1)."""
+    """Size of (b)'s results/explorer.html and of its unit pictures in it (the
+    network view's deflated grids), and its load time in headless Chromium:
+    navigation start to the first drawn view, for a fresh browser (the first
+    load) and again (median of 3; --quick: 1)."""
     page = pipeline / "results" / "explorer.html"
     measured.results["explorer_mb"] = page.stat().st_size / 1e6
+    units = re.search(r'<script type="application/octet-stream" id="units">(.*?)</script>', page.read_text(), re.S)
+    measured.results["explorer_units_mb"] = len(units.group(1)) / 1e6
     try:
         driver = headless_chromium()
     except RuntimeError as error:
@@ -385,19 +389,22 @@ def measure_explorer(measured, pipeline, quick):
 
 
 def measure_explorer_snapshots(measured, base_config, workdir, quick):
-    """Training time with the explorer's grids over without (benchmarks/snapshots.py)."""
+    """Training time with the explorer's grids over without, and with its unit
+    pictures over with the grids alone (benchmarks/snapshots.py)."""
     lesson_config = resolve(base_config)
     settings = {
         "dataset": lesson_config["datasets"]["circles"],
         "training": lesson_config["training"],
         "grid_resolution": lesson_config["figures"]["grid_resolution"],
         "explorer_frames": lesson_config["figures"]["explorer_frames"],
+        "explorer_units": lesson_config["figures"]["explorer_units"],
         "activations": lesson_config["activations"],
         "repeats": 1 if quick else 4,
     }
     log("explorer grids: training with and without them ...")
     snapshots = run_script("snapshots.py", settings, workdir)
     measured.results["explorer_snapshot_cost_ratio"] = snapshots["ratio"]
+    measured.results["explorer_units_cost_ratio"] = snapshots["units_ratio"]
     measured.info["explorer_snapshots"] = snapshots
 
 

@@ -7,9 +7,9 @@
 (async function () {
   const $ = (id) => document.getElementById(id);
   const page = JSON.parse($("payload").textContent);
-  const grids = await inflate($("grids").textContent.trim());
-  const unitGrids = await inflate($("units").textContent.trim());
   const [rows, columns] = page.grid_shape;
+  const grids = unfiltered(await inflate($("grids").textContent.trim()), rows, columns);
+  const unitGrids = unfiltered(await inflate($("units").textContent.trim()), ...page.unit_shape);
   const state = { dataset: 0, seed: null, activations: [], points: "train", overlay: false, frame: 0, unitsOf: null };
   let playing = null;
 
@@ -21,6 +21,17 @@
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
     return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+
+  // explorer.py sends each plane's rows less the row above (PNG's "Up"
+  // filter, for a smaller page): add them back, in place (mod 256).
+  function unfiltered(bytes, planeRows, planeColumns) {
+    const size = planeRows * planeColumns;
+    if (!size) return bytes;  // a page without unit pictures
+    for (let start = 0; start + size <= bytes.length; start += size) {
+      for (let k = start + planeColumns; k < start + size; k++) bytes[k] += bytes[k - planeColumns];
+    }
+    return bytes;
   }
 
   const dataset = () => page.datasets[state.dataset];

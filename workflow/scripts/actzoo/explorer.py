@@ -206,7 +206,7 @@ def build_explorer(data_paths, boundary_paths, metrics_paths, histories_path, ru
         unit_frames += unit_grids
     shape = frames[0].shape if frames else (0, 0)  # one grid_resolution for all
     unit_shape = unit_frames[0].shape if unit_frames else (0, 0)
-    blob = np.asarray(frames, dtype=np.uint8).tobytes()
+    blob = up_filtered(frames).tobytes()
     page = {
         "datasets": datasets,
         "grid_shape": list(shape),
@@ -218,8 +218,20 @@ def build_explorer(data_paths, boundary_paths, metrics_paths, histories_path, ru
         "runs_embedded": sum(len(d["runs"]) for d in datasets),
         "runs_total": int(len(runs)),
     }
-    write_page(output, page, blob, np.asarray(unit_frames, dtype=np.uint8).tobytes())
+    write_page(output, page, blob, up_filtered(unit_frames).tobytes())
     return page
+
+
+def up_filtered(planes):
+    """Each plane's rows less the row above (mod 256; PNG's "Up" filter):
+    smooth grids become mostly small numbers, which deflate better (the
+    default config's page: boundary grids 1.81 -> 1.31 MB, unit grids
+    1.80 -> 1.18 MB). explorer.js adds the rows back."""
+    planes = np.asarray(planes, dtype=np.uint8)
+    filtered = planes.copy()
+    if planes.ndim == 3:
+        filtered[:, 1:] -= planes[:, :-1]
+    return filtered
 
 
 def read_grids(boundary_paths, metrics_paths, keys):
