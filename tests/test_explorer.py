@@ -551,8 +551,11 @@ def shades_at(boundary, epoch):
 
 def test_seed_agreement_is_the_fraction_of_seeds_predicting_label_1(browser, tmp_path):
     """Seeds 1-3 put a's boundary in three places: between them the agreement
-    is 1/3 or 2/3, as numpy counts shades >= 128 (p >= 0.5) in boundary.npz."""
-    output, _ = build_toy(tmp_path, embedded=(1, 2, 3), spread=0.2)
+    is 1/3 or 2/3, as numpy counts shades >= 128 (p >= 0.5) in boundary.npz.
+    At epoch 2 seed 3's boundary lies on grid column 11, where p = 0.5 is
+    stored as 128: the threshold itself is checked."""
+    output, _ = build_toy(tmp_path, embedded=(1, 2, 3), spread=float(AXIS[11]))
+    assert 128 in shades_at(tmp_path / "runs" / "toy" / "a" / "seed3" / "boundary.npz", 2)[:, 11]
     page = Page(browser, output, tmp_path)
     page.act(lambda: page.element("#points option[value='none']").click())
     page.act(lambda: page.element("#overlay option[value='agreement']").click())

@@ -362,8 +362,16 @@
   }
 
   function remember() {
-    history.replaceState(null, "", fragment());
     $("fragment-note").textContent = "";  // the fragment is the view again
+    const wanted = fragment();
+    if (location.hash === wanted) return;
+    try {
+      history.replaceState(null, "", wanted);
+    } catch {
+      // Browsers cap how often a page may replace its URL (Safari throws past
+      // 100 in 30 s): a slider dragged that long only leaves the link behind
+      // until the next change.
+    }
   }
 
   // The view a fragment names ({} for an empty one: the default view), or
