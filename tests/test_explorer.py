@@ -29,12 +29,12 @@ def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-def toy_grid(activation, epoch):
+def toy_grid(activation, epoch, shift=0.0):
     """Known pictures: "a" is a vertical boundary that moves right with the
-    epoch; "b" a horizontal one; "c" a vertical one, flipped."""
+    epoch (and by ``shift``); "b" a horizontal one; "c" a vertical one, flipped."""
     xx, yy = np.meshgrid(AXIS, AXIS)
     if activation == "a":
-        return sigmoid(30 * (xx - (-0.5 + 0.25 * epoch)))
+        return sigmoid(30 * (xx - (-0.5 + 0.25 * epoch + shift)))
     if activation == "b":
         return sigmoid(30 * yy)
     return sigmoid(-30 * xx)
@@ -49,11 +49,15 @@ def metrics_of(boundaries):
     return [path.parent / "metrics.json" for path in boundaries]
 
 
-def make_toy(directory, seeds=(1, 2, 3), diverged=None, epochs=4, frames=2, settings=None):
+def make_toy(
+    directory, seeds=(1, 2, 3), diverged=None, epochs=4, frames=2, settings=None, spread=0.0, diverging_seeds=None
+):
     """The files build_explorer reads, for a data set "toy" with activations
-    a, b, c; run (c, any seed) diverges at ``diverged`` (an epoch) if given.
+    a, b, c; run (c, any seed, or only ``diverging_seeds``) diverges at
+    ``diverged`` (an epoch) if given.
     With ``settings`` ({activation: text}), runs.csv has the ``settings``
-    column of a tuned config."""
+    column of a tuned config. With ``spread``, a's boundary of seed s lies
+    ``spread * (s - 2)`` to the right of seed 2's: the seeds disagree."""
     directory = Path(directory)
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (60, 2)).astype(np.float32)
@@ -64,18 +68,18 @@ def make_toy(directory, seeds=(1, 2, 3), diverged=None, epochs=4, frames=2, sett
     histories, runs, boundaries = [], [], []
     for activation in ("a", "b", "c"):
         for seed in seeds:
-            last = epochs if not (activation == "c" and diverged) else diverged - 1
+            diverged_here = activation == "c" and bool(diverged) and seed in (diverging_seeds or seeds)
+            last = epochs if not diverged_here else diverged - 1
             replay = [e for e in explorer_epochs(epochs, frames) if e <= last]
             path = directory / "runs" / "toy" / activation / f"seed{seed}" / "boundary.npz"
             path.parent.mkdir(parents=True)
-            grids = shades([toy_grid(activation, e) for e in replay])
+            grids = shades([toy_grid(activation, e, spread * (seed - 2)) for e in replay])
             np.savez(path, xx=xx, yy=yy, explorer_epochs=np.array(replay), explorer_probabilities=grids)
             write_metrics(path.parent, "toy", activation, seed)
             boundaries.append(path)
             for epoch in range(1, last + 1):
                 loss = 1 / (epoch + seed) + (0.1 if activation == "b" else 0)
                 histories.append(("toy", activation, seed, epoch, loss, 0.5, loss, 1 - loss))
-            diverged_here = activation == "c" and bool(diverged)
             runs.append(("toy", activation, seed, last, diverged_here, diverged if diverged_here else None))
     columns = ["dataset", "activation", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
     pd.DataFrame(histories, columns=columns).to_csv(directory / "histories.csv", index=False)
@@ -251,12 +255,15 @@ def browser():
 class Page:
     """The explorer open in the browser, with waits on its render counter."""
 
-    def __init__(self, driver, path, shots):
+    def __init__(self, driver, path, shots, fragment=""):
         from selenium.webdriver.support.ui import WebDriverWait
 
         self.driver, self.shots, self.wait = driver, shots, WebDriverWait(driver, 60)
+        # Away first: from the same file, a URL differing only in its fragment
+        # would not load the page afresh.
+        driver.get("about:blank")
         driver.get_log("browser"), driver.get_log("performance")  # drop earlier pages' entries
-        driver.get(Path(path).as_uri())
+        driver.get(Path(path).as_uri() + fragment)
         self.wait.until(lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
 
     def js(self, script, *args):
@@ -298,19 +305,27 @@ class Page:
 
 
 def test_the_page_loads_offline_without_errors(browser, tmp_path):
+    """Plain, and with a view in its fragment that the page restores and then
+    updates (replaceState: no request either)."""
     output, _ = build_toy(tmp_path)
-    page = Page(browser, output, tmp_path)
-    assert "holds 6 of the 9 runs" in page.element("#holds").text
-    errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
-    assert errors == [], errors
-    requested = {
-        json.loads(entry["message"])["message"]["params"]["request"]["url"]
-        for entry in browser.get_log("performance")
-        if json.loads(entry["message"])["message"]["method"] == "Network.requestWillBeSent"
-    }
-    outside = {url for url in requested if url != output.as_uri() and not url.startswith(("data:", "blob:"))}
-    assert outside == set(), "no network request: only the file itself and in-page data"
-    assert output.as_uri() in requested
+    for fragment in ("", "#seed=2&epoch=2&overlay=agreement"):
+        page = Page(browser, output, tmp_path, fragment)
+        assert "holds 6 of the 9 runs" in page.element("#holds").text
+        if fragment:
+            assert page.js("return window.explorer.state.overlay") == "agreement"
+            page.act(lambda: page.element("#points option[value='none']").click())
+            shared = "#dataset=toy&seed=2&activations=a,b,c&epoch=2&points=none&overlay=agreement"
+            assert page.js("return location.hash") == shared
+        errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        assert errors == [], errors
+        requested = {
+            json.loads(entry["message"])["message"]["params"]["request"]["url"].split("#")[0]
+            for entry in browser.get_log("performance")
+            if json.loads(entry["message"])["message"]["method"] == "Network.requestWillBeSent"
+        }
+        outside = {url for url in requested if url != output.as_uri() and not url.startswith(("data:", "blob:"))}
+        assert outside == set(), "no network request: only the file itself and in-page data"
+        assert output.as_uri() in requested
 
 
 def test_slider_activations_points_overlay_and_play(browser, tmp_path):
@@ -334,7 +349,7 @@ def test_slider_activations_points_overlay_and_play(browser, tmp_path):
 
     contours = "return document.getElementById('boundaries').data.filter(t => t.type === 'contour').length"
     assert page.js(contours) == 2
-    page.act(lambda: page.element("#overlay").click())
+    page.act(lambda: page.element("#overlay option[value='seeds']").click())
     assert page.js(contours) == 2 + 2 * 2, "plus one contour per embedded seed and panel"
     scatter = "return document.getElementById('boundaries').data.filter(t => t.type === 'scatter').length"
     page.act(lambda: page.element("#points option[value='none']").click())
@@ -432,24 +447,27 @@ def test_editing_the_pages_script_or_template_rebuilds_it(tmp_path):
 # ---------------------------------------------------------------- multiclass
 
 
-def toy_classes(epoch):
+def toy_classes(epoch, shift=0.0):
     """Three classes in vertical bands (left, middle, right) whose borders
-    sharpen with the epoch: softmax of -a|x + 0.6|, -a|x|, -a|x - 0.6|."""
+    sharpen with the epoch: softmax of -a|x + 0.6|, -a|x|, -a|x - 0.6|, all
+    moved right by ``shift``."""
     xx, _ = np.meshgrid(AXIS, AXIS)
-    logits = np.stack([-(4 + 4 * epoch) * np.abs(xx - c) for c in (-0.6, 0.0, 0.6)], axis=-1)
+    logits = np.stack([-(4 + 4 * epoch) * np.abs(xx - c - shift) for c in (-0.6, 0.0, 0.6)], axis=-1)
     p = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return p / p.sum(axis=-1, keepdims=True)
 
 
-def build_classes_toy(directory, seeds=(1, 2), epochs=4, frames=2):
-    """build_explorer's files for a 3-class data set "bands", activations a and b."""
+def make_classes_toy(directory, seeds=(1, 2), epochs=4, frames=2, name="bands", spread=0.0):
+    """build_explorer's files for a 3-class data set ``name``, activations a
+    and b; with ``spread``, seed s's bands lie ``spread * (s - 2)`` to the
+    right of seed 2's. Returns the boundary files."""
     directory = Path(directory)
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (90, 2)).astype(np.float32)
     y = np.digitize(X[:, :1], [-0.3, 0.3]).astype(np.float32)
     (directory / "data").mkdir(parents=True)
     np.savez(
-        directory / "data" / "bands.npz", X_train=X[:60], y_train=y[:60], X_val=X[60:], y_val=y[60:],
+        directory / "data" / f"{name}.npz", X_train=X[:60], y_train=y[:60], X_val=X[60:], y_val=y[60:],
         task=np.array("multiclass"), classes=np.array([0, 1, 2]),
     )  # fmt: skip
     xx, yy = np.meshgrid(AXIS, AXIS)
@@ -457,19 +475,26 @@ def build_classes_toy(directory, seeds=(1, 2), epochs=4, frames=2):
     for activation in ("a", "b"):
         for seed in seeds:
             replay = explorer_epochs(epochs, frames)
-            path = directory / "runs" / "bands" / activation / f"seed{seed}" / "boundary.npz"
+            path = directory / "runs" / name / activation / f"seed{seed}" / "boundary.npz"
             path.parent.mkdir(parents=True)
-            grids = shades([toy_classes(e) for e in replay])
+            grids = shades([toy_classes(e, spread * (seed - 2)) for e in replay])
             np.savez(path, xx=xx, yy=yy, explorer_epochs=np.array(replay), explorer_probabilities=grids)
-            write_metrics(path.parent, "bands", activation, seed)
+            write_metrics(path.parent, name, activation, seed)
             boundaries.append(path)
-            histories += [("bands", activation, seed, e, 1 / e, 0.5, 1 / e, 1 - 1 / e) for e in range(1, epochs + 1)]
-            runs.append(("bands", activation, seed, epochs, False, None))
+            histories += [(name, activation, seed, e, 1 / e, 0.5, 1 / e, 1 - 1 / e) for e in range(1, epochs + 1)]
+            runs.append((name, activation, seed, epochs, False, None))
     columns = ["dataset", "activation", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
     pd.DataFrame(histories, columns=columns).to_csv(directory / "histories.csv", index=False)
     pd.DataFrame(runs, columns=["dataset", "activation", "seed", "epochs", "diverged", "diverged_epoch"]).to_csv(
         directory / "runs.csv", index=False
     )
+    return boundaries
+
+
+def build_classes_toy(directory, seeds=(1, 2), **kwargs):
+    """The explorer of make_classes_toy's "bands", every seed embedded."""
+    directory = Path(directory)
+    boundaries = make_classes_toy(directory, seeds, **kwargs)
     output = directory / "explorer.html"
     page = build_explorer(
         {"bands": directory / "data" / "bands.npz"}, boundaries, metrics_of(boundaries), directory / "histories.csv",
@@ -517,5 +542,223 @@ def test_multiclass_regions_are_coloured_by_their_argmax_class(browser, tmp_path
     assert checked >= 20
     contours = "return document.getElementById('boundaries').data.filter(t => t.type === 'contour').length"
     assert page.js(contours) == 2 * 3, "each panel: a boundary line for each of the 3 classes"
-    page.act(lambda: page.element("#overlay").click())
+    page.act(lambda: page.element("#overlay option[value='seeds']").click())
     assert page.js(contours) == 2 * 3 + 2 * 2 * 3, "plus every embedded seed's"
+
+
+# ---------------------------------------------------------------- seed agreement
+
+HEATMAPS = "return document.getElementById('boundaries').data.filter(t => t.type === 'heatmap')"
+TITLES = "return document.getElementById('boundaries').layout.annotations.map(a => a.text)"
+
+
+def shades_at(boundary, epoch):
+    """A run's stored 8-bit plane(s) at ``epoch``, as boundary.npz holds them."""
+    with np.load(boundary) as b:
+        return b["explorer_probabilities"][b["explorer_epochs"].tolist().index(epoch)]
+
+
+def test_seed_agreement_is_the_fraction_of_seeds_predicting_label_1(browser, tmp_path):
+    """Seeds 1-3 put a's boundary in three places: between them the agreement
+    is 1/3 or 2/3, as numpy counts shades >= 128 (p >= 0.5) in boundary.npz.
+    At epoch 2 seed 3's boundary lies on grid column 11, where p = 0.5 is
+    stored as 128: the threshold itself is checked."""
+    output, _ = build_toy(tmp_path, embedded=(1, 2, 3), spread=float(AXIS[11]))
+    assert 128 in shades_at(tmp_path / "runs" / "toy" / "a" / "seed3" / "boundary.npz", 2)[:, 11]
+    page = Page(browser, output, tmp_path)
+    page.act(lambda: page.element("#points option[value='none']").click())
+    page.act(lambda: page.element("#overlay option[value='agreement']").click())
+    for epoch in (4, 2):
+        if epoch == 2:
+            page.act(
+                lambda: page.js(
+                    "const s = document.getElementById('frame'); s.value = 1; s.dispatchEvent(new Event('input'))"
+                )
+            )
+        heatmaps = page.js(HEATMAPS)
+        for panel, activation in enumerate("abc"):
+            seeds = [
+                shades_at(tmp_path / "runs" / "toy" / activation / f"seed{s}" / "boundary.npz", epoch)
+                for s in (1, 2, 3)
+            ]
+            expected = (np.array(seeds) >= 128).mean(axis=0)
+            assert np.allclose(heatmaps[panel]["z"], expected), (epoch, activation)
+            assert (heatmaps[panel]["zmin"], heatmaps[panel]["zmax"]) == (0, 1)
+            if activation == "a":
+                assert set(np.round(3 * expected).astype(int).ravel()) == {0, 1, 2, 3}, "the seeds disagree somewhere"
+                for i, j in [(0, 0), (5, 13), (5, 15), (5, 19)]:
+                    votes = round(3 * expected[i, j])
+                    assert heatmaps[panel]["text"][i][j] == f"{votes} of 3 seeds predict label 1", (i, j)
+        titles = page.js(TITLES)
+        assert all(f"seed agreement over 3 seeds · epoch {epoch}" in title for title in titles), titles
+    assert page.js("return document.getElementById('boundaries').data.filter(t => t.type === 'contour').length") == 3
+    colourbar = page.js(HEATMAPS + "[0].colorbar.title.text")
+    assert colourbar == "fraction of seeds predicting label 1"
+
+    # On screen, at epoch 2: red where no seed predicts label 1, blue where all do.
+    picture = page.screenshot("agreement")
+    seeds = [shades_at(tmp_path / "runs" / "toy" / "a" / f"seed{s}" / "boundary.npz", 2) for s in (1, 2, 3)]
+    fraction = (np.array(seeds) >= 128).mean(axis=0)
+    checked = 0
+    for i in range(2, RES - 2, 4):
+        for j in range(1, RES - 1):
+            if fraction[i, j] not in (0, 1) or len(np.unique(fraction[i, j - 1 : j + 2])) > 1:
+                continue
+            column, row = page.pixel_of(0, AXIS[j], AXIS[i])
+            r, _, b = picture[round(row), round(column)]
+            assert (b > r) == (fraction[i, j] == 1), (i, j, fraction[i, j], (r, b))
+            checked += 1
+    assert checked >= 10
+
+
+def test_seed_agreement_counts_only_seeds_with_a_boundary(browser, tmp_path):
+    """c's seed 2 diverges at epoch 3: at epoch 4 c's agreement counts seeds 1
+    and 3 and says so, also when seed 2 is the one shown; when every seed has
+    diverged the panel says that instead."""
+    output, _ = build_toy(tmp_path, embedded=(1, 2, 3), diverged=3, diverging_seeds=(2,))
+    page = Page(browser, output, tmp_path, "#overlay=agreement&points=none")
+    for shown in (1, 2):
+        if shown == 2:
+            page.act(lambda: page.element("#seed option[value='2']").click())
+        c = page.js(HEATMAPS)[2]
+        seeds = [shades_at(tmp_path / "runs" / "toy" / "c" / f"seed{s}" / "boundary.npz", 4) for s in (1, 3)]
+        assert np.allclose(c["z"], (np.array(seeds) >= 128).mean(axis=0))
+        assert c["text"][0][0] == "2 of 2 seeds predict label 1 (2 of 3 seeds have a boundary at this epoch)"
+        assert "seed agreement over 2 seeds · epoch 4" in page.js(TITLES)[2]
+        assert "c: 2 of 3 seeds have a boundary at epoch 4" in page.element("#notes").text
+        contours = page.js("return document.getElementById('boundaries').data.filter(t => t.type === 'contour').length")
+        assert contours == (3 if shown == 1 else 2), "the shown seed's boundary, where it has one"
+
+    output, _ = build_toy(tmp_path / "all", diverged=3)
+    page = Page(browser, output, tmp_path, "#overlay=agreement")
+    assert len(page.js(HEATMAPS)) == 2, "no seed of c has a boundary at epoch 4"
+    assert "non-finite weights, no boundary" in page.element("#boundaries").text
+
+
+def test_multiclass_seed_agreement_is_the_majority_classs_share(browser, tmp_path):
+    """Four seeds' bands in four places: the agreement is the share of seeds
+    whose argmax is the most frequent one (ties: the lowest class), as numpy
+    counts it from boundary.npz."""
+    output, page_data = build_classes_toy(tmp_path, seeds=(1, 2, 3, 4), spread=0.15)
+    classes = page_data["datasets"][0]["classes"]
+    page = Page(browser, output, tmp_path, "#overlay=agreement&points=none")
+    heatmaps, picture = page.js(HEATMAPS), page.screenshot("multiclass_agreement")
+    for panel, activation in enumerate("ab"):
+        argmax = np.array(
+            [shades_at(tmp_path / "runs" / "bands" / activation / f"seed{s}" / "boundary.npz", 4) for s in (1, 2, 3, 4)]
+        ).argmax(axis=-1)
+        votes = np.stack([(argmax == k).sum(axis=0) for k in range(3)])
+        majority, fraction = votes.argmax(axis=0), votes.max(axis=0) / 4
+        assert np.allclose(heatmaps[panel]["z"], fraction), activation
+        assert set(fraction.ravel()) == {0.5, 0.75, 1.0}, "the seeds disagree, and tie"
+        ties = np.argwhere((votes == votes.max(axis=0)).sum(axis=0) > 1)
+        for i, j in [*ties[:3], (0, 0), (10, 19)]:
+            expected = f"majority {classes[majority[i, j]]}: {votes.max(axis=0)[i, j]} of 4 seeds"
+            assert heatmaps[panel]["text"][i][j].startswith(expected), (i, j, heatmaps[panel]["text"][i][j])
+        # On screen, at each grid point's cell centre (the median: a boundary
+        # line may cross one): the more seeds agree, the darker the grey.
+        brightness = {}
+        for i in range(2, RES - 2, 4):
+            for j in range(1, RES - 1):
+                column, row = page.pixel_of(panel, AXIS[j], AXIS[i])
+                brightness.setdefault(fraction[i, j], []).append(picture[round(row), round(column)].sum())
+        median = [np.median(brightness[f]) for f in (1.0, 0.75, 0.5)]
+        assert median[0] < median[1] < median[2], median
+
+
+# ---------------------------------------------------------------- shareable views
+
+CONTROLS = """return [document.getElementById('dataset').value, document.getElementById('seed').value,
+    [...document.querySelectorAll('#activations input:checked')].map(i => i.value),
+    document.getElementById('frame').value, document.getElementById('points').value,
+    document.getElementById('overlay').value, document.getElementById('epoch').textContent]"""
+TWO_SETS = "bands · wide & 2"  # a data set name a link must escape
+
+
+def build_two_datasets(directory):
+    """A page with two data sets: make_toy's "toy" and a multiclass one."""
+    toy = make_toy(directory / "toy")
+    classes = make_classes_toy(directory / "classes", seeds=(1, 2, 3), name=TWO_SETS)
+    for table in ("histories.csv", "runs.csv"):
+        both = [pd.read_csv(directory / part / table) for part in ("toy", "classes")]
+        pd.concat(both).to_csv(directory / table, index=False)
+    chosen = [path for path in toy + classes if path.parent.name != "seed3"]
+    output = directory / "explorer.html"
+    data = {"toy": directory / "toy" / "data" / "toy.npz", TWO_SETS: directory / "classes" / "data" / f"{TWO_SETS}.npz"}
+    build_explorer(
+        data, chosen, metrics_of(chosen), directory / "histories.csv", directory / "runs.csv", [1, 2], output
+    )
+    return output
+
+
+def test_a_views_fragment_opens_the_same_view(browser, tmp_path):
+    output = build_two_datasets(tmp_path)
+    page = Page(browser, output, tmp_path)
+    assert page.js("return location.hash") == "", "opening the page does not rewrite its link"
+    page.act(lambda: page.element("#dataset option[value='1']").click())
+    page.act(lambda: page.element("#seed option[value='2']").click())
+    page.act(lambda: page.element("#activations input[value='a']").click())
+    page.act(
+        lambda: page.js("const s = document.getElementById('frame'); s.value = 1; s.dispatchEvent(new Event('input'))")
+    )
+    page.act(lambda: page.element("#points option[value='validation']").click())
+    page.act(lambda: page.element("#overlay option[value='agreement']").click())
+    state, controls, link = page.js("return window.explorer.state"), page.js(CONTROLS), page.js("return location.hash")
+    assert link == "#dataset=bands+%C2%B7+wide+%26+2&seed=2&activations=b&epoch=2&points=validation&overlay=agreement"
+    assert state == {
+        "dataset": 1, "seed": 2, "activations": ["b"], "points": "validation", "overlay": "agreement", "frame": 1,
+        "unitsOf": None,
+    }  # fmt: skip
+    assert controls == ["1", "2", ["b"], "1", "validation", "agreement", "epoch 2 of 4"]
+
+    fresh = Page(browser, output, tmp_path, link)
+    assert fresh.js("return window.explorer.state") == state
+    assert fresh.js(CONTROLS) == controls
+    assert not fresh.element("#fragment-note").is_displayed()
+    assert "seed agreement over 2 seeds · epoch 2" in fresh.js(TITLES)[0]
+
+    # Pasted into the open page (hashchange), and back to the default view.
+    default = Page(browser, output, tmp_path)
+    first = default.js("return window.explorer.state")
+    default.act(lambda: default.js("location.hash = arguments[0]", link))
+    assert default.js("return window.explorer.state") == state
+    default.act(lambda: default.js("location.hash = ''"))
+    assert default.js("return window.explorer.state") == first
+
+    # units: kept for the per-unit view, and carried on by every change.
+    units = Page(browser, output, tmp_path, "#units=b")
+    assert units.js("return window.explorer.state.unitsOf") == "b"
+    units.act(lambda: units.element("#points option[value='none']").click())
+    assert units.js("return location.hash").endswith("&overlay=none&units=b")
+
+
+# Fragments the page must not half-understand, and a word of what its note says.
+BAD_FRAGMENTS = {
+    "#dataset=circles": 'no data set "circles"',
+    "#seed=2&epoch=3": 'epoch "3" is not on toy\'s slider',
+    "#%E0%A4%A": "not valid percent-encoding",
+    "#seed=3": 'seed "3" is not embedded',
+    "#activations=a,z": 'no activation "z"',
+    "#points=all": 'points "all"',
+    "#overlay=yes": 'overlay "yes"',
+    "#colour=red": 'unknown key "colour"',
+    "#seed=1&seed=2": '"seed" given twice',
+    "#units=z": 'no activation "z"',
+}
+
+
+def test_a_fragment_not_understood_shows_the_default_view_and_says_why(browser, tmp_path):
+    output, _ = build_toy(tmp_path)
+    page = Page(browser, output, tmp_path, "#")
+    default = page.js("return window.explorer.state")
+    assert default["seed"] == 1 and default["frame"] == 2 and default["overlay"] == "none"
+    assert not page.element("#fragment-note").is_displayed(), "an empty fragment: no note"
+    for fragment, problem in BAD_FRAGMENTS.items():
+        page = Page(browser, output, tmp_path, fragment)
+        assert page.js("return window.explorer.state") == default, fragment
+        note = page.element("#fragment-note")
+        assert note.is_displayed() and problem in note.text, (fragment, note.text)
+        errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        assert errors == [], (fragment, errors)
+    page.act(lambda: page.element("#points option[value='none']").click())
+    assert not page.element("#fragment-note").is_displayed(), "a change makes the link the view again"

@@ -10,7 +10,7 @@
   const [rows, columns] = page.grid_shape;
   const grids = unfiltered(await inflate($("grids").textContent.trim()), rows, columns);
   const unitGrids = unfiltered(await inflate($("units").textContent.trim()), ...page.unit_shape);
-  const state = { dataset: 0, seed: null, activations: [], points: "train", overlay: false, frame: 0, unitsOf: null };
+  const state = { dataset: 0, seed: null, activations: [], points: "train", overlay: "none", frame: 0, unitsOf: null };
   let playing = null;
 
   // The grids: 8-bit shades, deflated by Python's zlib; the browser's own
@@ -132,6 +132,60 @@
     return { z, zmin: -0.5, zmax: n - 0.5, colorscale, text };
   }
 
+  // ---------------------------------------------------------------- seed agreement
+  // Where the embedded seeds agree at epoch ``e``: is the shown boundary
+  // stable across initialisations, or an accident of the seed? Computed from
+  // the same decoded planes as the panels. Seeds without a boundary at ``e``
+  // (diverged before it) are left out: ``n`` counts the others, ``total``
+  // every embedded seed.
+  function agreement(d, activation, e) {
+    const total = d.seeds.length;
+    if (!d.multiclass) {
+      const zs = d.seeds.map((seed) => grid(run(activation, seed), e)).filter((z) => z);
+      const n = zs.length;
+      // p >= 0.5 exactly where the stored shade round(255 p) >= 128.
+      const count = n ? zs[0].map((row, i) => row.map((_, j) => zs.filter((z) => z[i][j] >= 0.5).length)) : [];
+      return { n, total, count, z: count.map((row) => row.map((c) => c / n)) };
+    }
+    const argmaxes = d.seeds.map((seed) => classPlanes(run(activation, seed), e)).filter((p) => p)
+      .map((p) => regions(d, p).z);
+    const n = argmaxes.length;
+    const majority = [], count = [];
+    for (let i = 0; n && i < rows; i++) {
+      majority.push(new Array(columns));
+      count.push(new Array(columns));
+      for (let j = 0; j < columns; j++) {
+        const votes = new Array(d.classes.length).fill(0);
+        for (const z of argmaxes) votes[z[i][j]] += 1;
+        // The first of the most voted: a tie goes to the lowest class index.
+        const best = votes.indexOf(Math.max(...votes));
+        majority[i][j] = best;
+        count[i][j] = votes[best];
+      }
+    }
+    return { n, total, count, majority, z: count.map((row) => row.map((c) => c / n)) };
+  }
+
+  // The agreement heatmap: binary data on the page's red-blue scale (red: no
+  // seed predicts label 1, pale: the seeds split), multiclass data on a grey
+  // scale (pale: the seeds split, grey: all agree; never so dark that the
+  // black boundary lines vanish).
+  const AGREEMENT_GREYS = [[0, "#ffffff"], [1, "#8a8a8a"]];
+  function agreementHeatmap(d, a, activation, axes, showscale) {
+    const others = a.n < a.total ? ` (${a.n} of ${a.total} seeds have a boundary at this epoch)` : "";
+    const common = { type: "heatmap", x: d.x, y: d.y, z: a.z, zmin: 0, zmax: 1, ...axes, showscale,
+      hovertemplate: `%{text}<extra>${activation}</extra>` };
+    if (!d.multiclass) {
+      return { ...common, colorscale: page.colorscale,
+        colorbar: { title: { text: "fraction of seeds predicting label 1", side: "right" }, thickness: 12, len: 0.8 },
+        text: a.count.map((row) => row.map((c) => `${c} of ${a.n} seeds predict label 1${others}`)) };
+    }
+    return { ...common, colorscale: AGREEMENT_GREYS,
+      colorbar: { title: { text: "fraction agreeing with the majority", side: "right" }, thickness: 12, len: 0.8 },
+      text: a.count.map((row, i) => row.map((c, j) =>
+        `majority ${d.classes[a.majority[i][j]]}: ${c} of ${a.n} seeds (${(c / a.n).toFixed(2)})${others}`)) };
+  }
+
   function boundaries() {
     const d = dataset(), e = epoch(), n = state.activations.length;
     const perRow = Math.min(n, 4), nRows = Math.ceil(n / 4);
@@ -148,13 +202,22 @@
       const bare = { showticklabels: false, ticks: "", showgrid: false, zeroline: false, constrain: "domain" };
       layout["xaxis" + s] = { ...bare, range: [d.x[0], d.x[d.x.length - 1]] };
       layout["yaxis" + s] = { ...bare, range: [d.y[0], d.y[d.y.length - 1]], scaleanchor: "x" + s };
-      let title = `<b>${named(activation)}</b> · seed ${state.seed} · epoch ${e}`;
+      const agreed = state.overlay === "agreement" ? agreement(d, activation, e) : null;
+      let title = agreed && agreed.n
+        ? `<b>${named(activation)}</b> · seed agreement over ${agreed.n} seeds · epoch ${e}`
+        : `<b>${named(activation)}</b> · seed ${state.seed} · epoch ${e}`;
       if (r.diverged_epoch !== null) {
         title += ` <span style="color:#8b0000">(diverged at epoch ${r.diverged_epoch})</span>`;
         notes.push(`${activation}, seed ${state.seed}: training diverged at epoch ${r.diverged_epoch}; no boundary is drawn from that epoch on.`);
       }
       annotations.push({ text: title, showarrow: false, xref: `x${s} domain`, yref: `y${s} domain`, x: 0.5, y: 1.01, yanchor: "bottom" });
-      if (z && d.multiclass) {
+      if (agreed && agreed.n) {
+        traces.push(agreementHeatmap(d, agreed, activation, axes, k === 0));
+        traces.push(...lines(d, r, e, axes, { color: "black", width: 2 }));  // the shown seed's, on top
+        if (agreed.n < agreed.total) {
+          notes.push(`${activation}: ${agreed.n} of ${agreed.total} seeds have a boundary at epoch ${e}; the agreement counts those.`);
+        }
+      } else if (z && d.multiclass) {
         traces.push({ type: "heatmap", x: d.x, y: d.y, ...z, ...axes, showscale: false,
           hovertemplate: `%{text}<extra>${activation}</extra>` });
         traces.push(...margins(p).map((m) => contour(d, m, axes, { color: "black", width: 2 }, 0)));
@@ -171,7 +234,7 @@
           font: { color: "#8b0000", size: 14 }, xref: `x${s} domain`, yref: `y${s} domain`, x: 0.5, y: 0.5,
         });
       }
-      if (state.overlay) {
+      if (state.overlay === "seeds") {
         for (const seed of d.seeds) traces.push(...lines(d, run(activation, seed), e, axes, { color: "rgba(40,40,40,0.55)", width: 1 }));
       }
       traces.push(...points(d, axes));
@@ -407,10 +470,116 @@
     while (playing === token && state.frame < dataset().epochs.length - 1) {
       state.frame += 1;
       $("frame").value = state.frame;
+      remember();
       await render();
       await new Promise((resolve) => setTimeout(resolve, 120));
     }
     if (playing === token) stop();
+  }
+
+  // ---------------------------------------------------------------- shareable views
+  // The view lives in the URL fragment, so a link opens the page as it was:
+  // #dataset=circles&seed=2&activations=relu,tanh&epoch=40&points=train&overlay=agreement
+  // (the epoch by number, not slider position; ``units`` names the activation
+  // whose hidden units are shown). Controls update it with replaceState: no
+  // navigation, no history entry, no request.
+  const FRAGMENT_KEYS = ["dataset", "seed", "activations", "epoch", "points", "overlay", "units"];
+  const choices = (select) => [...$(select).options].map((o) => o.value);
+
+  function fragment() {
+    const d = dataset();
+    const params = new URLSearchParams({
+      dataset: d.name, seed: state.seed, activations: state.activations.join(","), epoch: epoch(),
+      points: state.points, overlay: state.overlay,
+    });
+    if (d.activations.includes(state.unitsOf)) params.set("units", state.unitsOf);
+    // Commas need no escape in a fragment, and "relu,tanh" reads better.
+    return "#" + params.toString().replaceAll("%2C", ",");
+  }
+
+  function remember() {
+    $("fragment-note").textContent = "";  // the fragment is the view again
+    const wanted = fragment();
+    if (location.hash === wanted) return;
+    try {
+      history.replaceState(null, "", wanted);
+    } catch {
+      // Browsers cap how often a page may replace its URL (Safari throws past
+      // 100 in 30 s): a slider dragged that long only leaves the link behind
+      // until the next change.
+    }
+  }
+
+  // The view a fragment names ({} for an empty one: the default view), or
+  // the part not understood. One bad part rejects the whole fragment: half a
+  // shared view would mislead more than the default one. Keys left out take
+  // their defaults.
+  function parseFragment(hash) {
+    const text = hash.replace(/^#/, "");
+    if (!text) return { view: {} };
+    try {
+      decodeURIComponent(text);  // URLSearchParams would quietly turn bad escapes into U+FFFD
+    } catch {
+      return { problem: "its text is not valid percent-encoding" };
+    }
+    const params = new URLSearchParams(text), keys = [...params.keys()];
+    const unknown = keys.find((key) => !FRAGMENT_KEYS.includes(key));
+    if (unknown !== undefined) return { problem: `unknown key "${unknown}"` };
+    const twice = keys.find((key, i) => keys.indexOf(key) !== i);
+    if (twice !== undefined) return { problem: `"${twice}" given twice` };
+    const view = {};
+    if (params.has("dataset")) {
+      view.dataset = page.datasets.findIndex((d) => d.name === params.get("dataset"));
+      if (view.dataset < 0) return { problem: `no data set "${params.get("dataset")}" on this page` };
+    }
+    const d = page.datasets[view.dataset ?? 0];
+    // Numbers compared as the page writes them: "02" or "2.0" is no seed or epoch.
+    if (params.has("seed")) {
+      view.seed = d.seeds.find((seed) => String(seed) === params.get("seed"));
+      if (view.seed === undefined) return { problem: `seed "${params.get("seed")}" is not embedded for ${d.name}` };
+    }
+    if (params.has("activations")) {
+      const listed = params.get("activations").split(",");
+      const stranger = listed.find((a) => !d.activations.includes(a));
+      if (stranger !== undefined) return { problem: `no activation "${stranger}" in ${d.name}` };
+      view.activations = d.activations.filter((a) => listed.includes(a));  // the check boxes' order
+    }
+    if (params.has("epoch")) {
+      view.frame = d.epochs.findIndex((e) => String(e) === params.get("epoch"));
+      if (view.frame < 0) return { problem: `epoch "${params.get("epoch")}" is not on ${d.name}'s slider` };
+    }
+    for (const key of ["points", "overlay"]) {
+      if (params.has(key) && !choices(key).includes(params.get(key))) {
+        return { problem: `${key} "${params.get(key)}" is not one of ${choices(key).join(", ")}` };
+      }
+      if (params.has(key)) view[key] = params.get(key);
+    }
+    if (params.has("units")) {
+      if (!d.activations.includes(params.get("units"))) return { problem: `no activation "${params.get("units")}" in ${d.name} for units` };
+      view.unitsOf = params.get("units");
+    }
+    return { view };
+  }
+
+  // Show the fragment's view; a fragment not understood shows the default
+  // view and says which part it was.
+  // (The rest of the default view, units of the first activation included,
+  // is setUpDataset's.)
+  const DEFAULT_VIEW = { points: state.points, overlay: state.overlay };
+  function restore(hash) {
+    const { view = {}, problem } = parseFragment(hash);
+    $("fragment-note").textContent = problem ? `The link's view was not understood (${problem}); this is the default view.` : "";
+    stop();
+    state.dataset = view.dataset ?? 0;
+    setUpDataset();
+    Object.assign(state, DEFAULT_VIEW, view);
+    $("dataset").value = state.dataset;
+    $("seed").value = state.seed;
+    $("activations").querySelectorAll("input").forEach((input) => { input.checked = state.activations.includes(input.value); });
+    $("frame").value = state.frame;
+    $("points").value = state.points;
+    $("overlay").value = state.overlay;
+    $("units-of").value = state.unitsOf;
   }
 
   if (!page.datasets.length) {
@@ -423,7 +592,7 @@
   $("seed").addEventListener("change", () => { state.seed = Number($("seed").value); render(); });
   $("units-of").addEventListener("change", () => { state.unitsOf = $("units-of").value; render(); });
   $("points").addEventListener("change", () => { state.points = $("points").value; render(); });
-  $("overlay").addEventListener("change", () => { state.overlay = $("overlay").checked; render(); });
+  $("overlay").addEventListener("change", () => { state.overlay = $("overlay").value; render(); });
   $("frame").addEventListener("input", () => { stop(); state.frame = Number($("frame").value); render(); });
   $("play").addEventListener("click", () => {
     if (playing) return stop();
@@ -432,7 +601,12 @@
     $("play").textContent = "Pause";
     play(playing);
   });
-  setUpDataset();
+  // Every control's change lands in the fragment (Play's steps too, in play()).
+  $("controls").addEventListener("change", remember);
+  $("controls").addEventListener("input", remember);
+  // A fragment pasted into the open page.
+  window.addEventListener("hashchange", () => { restore(location.hash); render(); });
+  restore(location.hash);
   await render();
   window.explorer = { page, state, render };
   document.body.dataset.readyMs = performance.now();  // since navigation began: the load time
