@@ -222,3 +222,15 @@ def test_units_of_another_activation_and_no_console_errors(browser, tmp_path):  
     assert page.js("return window.explorer.state.unitsOf") == "c"
     errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == [], errors
+
+
+def test_a_links_units_open_that_runs_network(browser, tmp_path):  # noqa: F811
+    output, _ = build_network_toy(tmp_path)
+    page = Page(browser, output, tmp_path, fragment="#seed=2&units=b")
+    assert page.element("#network-title").text.startswith("b, seed 2")
+    assert page.element("#units-of").get_attribute("value") == "b"
+    page.act(lambda: page.element("#units-of option[value='c']").click())
+    assert "units=c" in page.js("return location.hash"), "changing it updates the link"
+    page = Page(browser, output, tmp_path, fragment="#units=nope")
+    assert page.element("#network-title").text.startswith("a, seed 1"), "a bad link: the default view"
+    assert 'no activation "nope"' in page.element("#fragment-note").text

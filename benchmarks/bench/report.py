@@ -55,7 +55,7 @@ ROWS = [
     ("noop_rerun_s", "no-op rerun, --cores {cores} (median of {noop_reruns})", "s"),
     ("dryrun_sweep_s", "dry run, {sweep_train_jobs} training jobs", "s"),
     ("explorer_snapshot_cost_ratio", "training with explorer grids / without", "x"),
-    ("explorer_units_cost_ratio", "training with the explorer's unit pictures / grids alone", "x"),
+    ("explorer_units_cost_ratio", "training with unit pictures / grids only", "x"),
     ("explorer_mb", "explorer.html of (b)", "MB"),
     ("explorer_units_mb", "of which the unit pictures", "MB"),
     ("explorer_first_load_s", "  its first load, headless Chromium", "s"),

@@ -492,7 +492,7 @@
       dataset: d.name, seed: state.seed, activations: state.activations.join(","), epoch: epoch(),
       points: state.points, overlay: state.overlay,
     });
-    if (d.activations.includes(state.unitsOf)) params.set("units", state.unitsOf);
+    if (hasNetwork() && d.activations.includes(state.unitsOf)) params.set("units", state.unitsOf);
     // Commas need no escape in a fragment, and "relu,tanh" reads better.
     return "#" + params.toString().replaceAll("%2C", ",");
   }
