@@ -7,6 +7,7 @@ in step when the workflow's layout or Snakemake's output changes.
 
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -81,3 +82,35 @@ def headless_chromium():
     options.add_argument("--force-device-scale-factor=1")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service(chromedriver), options=options)
+
+
+def sacct_seconds(value):
+    """sacct's [D-][HH:]MM:SS[.mmm] (Elapsed, TotalCPU, Timelimit) in seconds."""
+    days, _, clock = value.rpartition("-")
+    seconds = 0.0
+    for part in clock.split(":"):
+        seconds = seconds * 60 + float(part)
+    return int(days or 0) * 86400 + seconds
+
+
+def slurm_unavailable(partition=None):
+    """Why the local SLURM cluster (.ci/slurm-up.sh) cannot run jobs here, or
+    None when it can: sbatch, sacct and sinfo on PATH, a usable node (of
+    ``partition``, if given) and accounting that answers."""
+
+    def answer(command):
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=15, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return None, str(error)
+        return (result.stdout, None) if result.returncode == 0 else (None, result.stderr.strip())
+
+    for command in ("sbatch", "sacct", "sinfo"):
+        if shutil.which(command) is None:
+            return f"no {command} on PATH (start the test cluster with: bash .ci/slurm-up.sh)"
+    states, error = answer(["sinfo", "-h", "-N", "-o", "%t", *(["-p", partition] if partition else [])])
+    if not any(state.rstrip("*") in ("idle", "mix", "alloc") for state in (states or "").split()):
+        return f"no usable SLURM node (sinfo: {error or states.strip() or 'nothing'})"
+    if answer(["sacct", "-n", "-X", "-S", "now-1minutes"])[0] is None:
+        return "SLURM accounting (sacct) does not answer"
+    return None

@@ -30,11 +30,13 @@ snakemake-executor-plugin-slurm 2.8.0):
 
 from __future__ import annotations
 
+import math
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from harness import sacct_seconds, slurm_unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 UP = REPO / ".ci" / "slurm-up.sh"
@@ -63,15 +65,7 @@ def _quiet(command: list[str], timeout: float = 15) -> subprocess.CompletedProce
 
 def cluster_ready() -> bool:
     """True when a node is usable (sinfo) and accounting answers (sacct)."""
-    if not (shutil.which("sinfo") and shutil.which("sacct") and shutil.which("sbatch")):
-        return False
-    sinfo = _quiet(["sinfo", "-h", "-N", "-p", PARTITION, "-o", "%t"])
-    if sinfo is None or sinfo.returncode != 0:
-        return False
-    if not any(state.rstrip("*") in ("idle", "mix", "alloc") for state in sinfo.stdout.split()):
-        return False
-    sacct = _quiet(["sacct", "-n", "-X", "-S", "now-1minutes"])
-    return sacct is not None and sacct.returncode == 0
+    return slurm_unavailable(PARTITION) is None
 
 
 def enforces_memory() -> bool:
@@ -219,13 +213,8 @@ def sacct_steps(job_id: str) -> list[dict[str, str]]:
 
 
 def timelimit_minutes(job: dict[str, str]) -> int:
-    """sacct Timelimit ('40:00', '01:40:00', '1-02:00:00') in minutes."""
-    days, _, clock = job["Timelimit"].rpartition("-")
-    parts = [int(part) for part in clock.split(":")]
-    while len(parts) < 3:
-        parts.insert(0, 0)
-    hours, minutes, seconds = parts
-    return int(days or 0) * 24 * 60 + hours * 60 + minutes + (seconds > 0)
+    """sacct Timelimit ('40:00', '01:40:00', '1-02:00:00') in minutes, rounded up."""
+    return math.ceil(sacct_seconds(job["Timelimit"]) / 60)
 
 
 def req_mem_mb(job: dict[str, str]) -> int:

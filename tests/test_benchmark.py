@@ -24,7 +24,7 @@ import yaml
 # benchmarks/ is on sys.path (conftest.py).
 from bench import cluster, configs, logs, measure, processes, report, targets
 from bench.cluster import CLUSTER_TARGETS
-from harness import job_stats
+from harness import job_stats, sacct_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 BENCHMARK = REPO / "benchmarks" / "run.py"
@@ -607,7 +607,15 @@ def test_quick_benchmark_judges_every_target_and_prints_a_table(quick):
     [("00:46.901", 46.901), ("01:02:03", 3723.0), ("1-00:00:01", 86401.0), ("00:00:00", 0.0)],
 )
 def test_sacct_times_are_read_as_seconds(value, seconds):
-    assert cluster.sacct_seconds(value) == pytest.approx(seconds)
+    assert sacct_seconds(value) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("limit, minutes", [("40:00", 40), ("01:40:00", 100), ("1-02:00:00", 1560), ("00:00:30", 1)])
+def test_sacct_time_limits_are_read_as_minutes(limit, minutes):
+    """The SLURM tests' reading of a job's time limit (tests/slurm_cluster.py), on the same parser."""
+    from slurm_cluster import timelimit_minutes
+
+    assert timelimit_minutes({"Timelimit": limit}) == minutes
 
 
 PACK_LOG = """\

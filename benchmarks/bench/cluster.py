@@ -29,21 +29,10 @@ import time
 
 import psutil
 
-from harness import REPO, copy_workflow, snakemake_command
+from harness import REPO, copy_workflow, sacct_seconds, slurm_unavailable, snakemake_command
 
 PR_SET_CHILD_SUBREAPER = 36
 PLUGIN_TRAININGS = 8
-
-
-def cluster_available():
-    """Why SLURM cannot be measured here, or None when it can."""
-    for command in ("sbatch", "sacct", "sinfo"):
-        if shutil.which(command) is None:
-            return f"no {command} on PATH (start the test cluster with: bash .ci/slurm-up.sh)"
-    state = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, check=False).stdout
-    if not re.search(r"^(idle|mix|alloc)", state, re.MULTILINE):
-        return f"no usable SLURM node (sinfo: {state.strip() or 'nothing'})"
-    return None
 
 
 def training_targets(config):
@@ -96,15 +85,6 @@ def run_profile(directory, profile, targets, *args):
     if result.returncode != 0:
         raise RuntimeError(f"snakemake {' '.join(options)} failed in {directory}:\n{result.stderr[-4000:]}")
     return time.perf_counter() - start
-
-
-def sacct_seconds(value):
-    """sacct's [D-][HH:]MM:SS[.mmm] in seconds."""
-    days, _, clock = value.rpartition("-")
-    seconds = 0.0
-    for part in clock.split(":"):
-        seconds = seconds * 60 + float(part)
-    return int(days or 0) * 86400 + seconds
 
 
 def submissions(directory):
@@ -160,7 +140,7 @@ CLUSTER_TARGETS = ("cluster_over_local_cpu_per_training", "cluster_cpu_efficienc
 def measure_cluster(measured, config, workdir, cores, log):
     """Results ``cluster_*``, ``local_warm_*`` and ``plugin_*``; the reason under not_measured when
     there is no cluster or a run failed."""
-    reason = cluster_available()
+    reason = slurm_unavailable()
     if reason is None:
         try:
             measure_generic(measured, config, workdir, cores, log)
