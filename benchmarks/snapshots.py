@@ -9,8 +9,12 @@ resolved circles spec), ``training`` (the resolved training section),
 and ``repeats``. Each (activation, repeat) trains the three ways back to
 back, rotating which goes first, through ``actzoo.runs.train_and_save``
 (outputs written, as in a job). Prints one JSON line: the seconds of every
-run, ``ratio`` (grids: median with / without) and ``units_ratio`` (unit
-pictures: median with_units / with).
+run, ``ratio`` (grids: median with / without), ``units_ratio`` (unit
+pictures: median with_units / with) and ``unit_pictures_share``: the median
+over the with_units runs of the time spent in ``actzoo.units.unit_pictures``
+over the rest of the run. Run to run, a training's time varies by more than
+10% here, so the ratios of medians cannot resolve a few percent; the share is
+timed inside each run.
 """
 
 import json
@@ -23,13 +27,31 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
+from actzoo import units  # noqa: E402
 from actzoo.activations import normalise  # noqa: E402
 from actzoo.datasets import write_dataset  # noqa: E402
 from actzoo.runs import train_and_save  # noqa: E402
 
 
+def timed(function, seconds):
+    """``function``, appending the seconds of each call to ``seconds``."""
+
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            seconds.append(time.perf_counter() - started)
+
+    return wrapper
+
+
 def main(settings_path):
     settings = json.loads(Path(settings_path).read_text())
+    picture_seconds = []
+    # actzoo.runs looks it up in the module at each call: the wrapper is seen.
+    units.unit_pictures = timed(units.unit_pictures, picture_seconds)
+    shares = []
     work = Path(tempfile.mkdtemp(prefix="actzoo-snapshots-"))
     write_dataset(settings["dataset"], work / "data.npz")
     ways = ["without", "with", "with_units"]
@@ -43,7 +65,7 @@ def main(settings_path):
                 outputs = {k: str(work / f"{way}.{k}") for k in keys}
                 outputs["model"] += ".keras"
                 outputs["boundary"] += ".npz"
-                started = time.perf_counter()
+                started, pictured = time.perf_counter(), len(picture_seconds)
                 train_and_save(
                     str(work / "data.npz"), outputs, dataset="circles", activation=normalise(activation),
                     seed=repeat + 1, model={"hidden_units": [4]}, training=settings["training"], planar=True,
@@ -53,8 +75,12 @@ def main(settings_path):
                     explorer_units=settings["explorer_units"] if way == "with_units" else None,
                 )  # fmt: skip
                 seconds[way].append(time.perf_counter() - started)
+                if way == "with_units":
+                    picturing = sum(picture_seconds[pictured:])
+                    shares.append(picturing / (seconds[way][-1] - picturing))
     median = {way: statistics.median(seconds[way]) for way in ways}
     ratios = {"ratio": median["with"] / median["without"], "units_ratio": median["with_units"] / median["with"]}
+    ratios["unit_pictures_share"] = statistics.median(shares)
     print(json.dumps({"seconds": seconds, **ratios}))
 
 

@@ -405,6 +405,7 @@ def measure_explorer_snapshots(measured, base_config, workdir, quick):
     snapshots = run_script("snapshots.py", settings, workdir)
     measured.results["explorer_snapshot_cost_ratio"] = snapshots["ratio"]
     measured.results["explorer_units_cost_ratio"] = snapshots["units_ratio"]
+    measured.info["explorer_unit_pictures_share"] = snapshots.get("unit_pictures_share")
     measured.info["explorer_snapshots"] = snapshots
 
 
