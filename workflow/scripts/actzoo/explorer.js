@@ -280,7 +280,7 @@
   // "units of", the shown seed) computes over the plane at the slider's
   // epoch, layer by layer as columns, and that run's output beside them.
   // A unit's grid is 8-bit shades of its layer's scale (units.py).
-  const UNIT_PX = 84, UNIT_GAP = 14, UNITS_PER_COLUMN = 8, HEADER_PX = 56;
+  const UNIT_PX = 84, UNIT_GAP = 22, UNITS_PER_COLUMN = 8, HEADER_PX = 44;
   const hasNetwork = () => dataset().units !== undefined;
   const escaped = (text) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
@@ -315,7 +315,9 @@
     return [places, column];
   }
 
-  const scaleText = ([low, high]) => (low < 0 ? `${low.toFixed(2)} (red) … 0 (white) … ${high.toFixed(2)} (blue)` : `0 (white) … ${high.toFixed(2)} (blue)`);
+  // A layer's colour scale, short enough for its column (the title says
+  // what the colours mean).
+  const scaleText = ([low, high]) => (low < 0 ? `${low.toFixed(2)} … ${high.toFixed(2)}` : `0 … ${high.toFixed(2)}`);
   const weightText = (w) => {
     const inputs = w.slice(0, -1).map((v, i) => `${i % 6 === 5 ? "<br>" : ""}${v.toFixed(3)}`);
     return `w = [${inputs.join(", ")}]<br>b = ${w[w.length - 1].toFixed(3)}`;
@@ -335,12 +337,13 @@
     const xDomain = (left, size) => [(10 + left) / width, (10 + left + size) / width];
     const yDomain = (top, size) => [1 - (10 + top + size) / height, 1 - (10 + top) / height];
     const frame = r.frames.indexOf(e);
-    let title = `<b>${escaped(named(activation))}</b>, seed ${state.seed}, epoch ${e}: each hidden unit's output over the plane.`;
+    let title = `<b>${escaped(named(activation))}</b>, seed ${state.seed}, epoch ${e}: each hidden unit's output over the plane ` +
+      "(white 0, blue positive, red negative; each layer's scale under its name).";
     r.network.layers.forEach((n, layer) => {
       const first = places.findIndex((p) => p.layer === layer);
       const left = places[first].column * (UNIT_PX + UNIT_GAP);
       annotations.push({
-        text: `<b>layer ${layer + 1}</b> (${n} units)<br>${scaleText(r.network.scales[layer])}`, showarrow: false,
+        text: `<b>layer ${layer + 1}</b> · ${n}<br>${scaleText(r.network.scales[layer])}`, showarrow: false,
         xref: "paper", yref: "paper", x: (10 + left) / width, y: 1 - 10 / height, xanchor: "left", yanchor: "top",
         align: "left", font: { size: 11 },
       });
