@@ -71,7 +71,7 @@ def main():
     config = load_config(args.config)
     activations = check_config(config)
     training = config["training"]
-    engine.configure_threads(training["threads"])
+    engine.configure_threads()
     runs = list(runs_of(config, activations))
     per_run = {(clock, on): [] for clock in ("wall", "cpu") for on in (False, True)}  # [repeat][run]
     with tempfile.TemporaryDirectory() as tmp:

@@ -56,7 +56,7 @@ HIDDEN_UNITS = [4]
 
 def main(settings_path):
     settings = json.loads(Path(settings_path).read_text())
-    engine.configure_threads(settings["threads"])
+    engine.configure_threads()
     data = from_spec(settings["dataset"])
     training = settings["training"]
     # The lesson's model with the config's training settings, the compiled engine, shuffled.

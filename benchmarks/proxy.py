@@ -49,7 +49,7 @@ def main(settings_path, index, count):
     segments = segment_ends(epochs, 0)
     if segments != [epochs]:
         sys.exit(f"proxy.py: expected one compiled segment of {epochs} epochs, segment_ends says {segments}")
-    engine.configure_threads(training["threads"])
+    engine.configure_threads()
     data = from_spec(settings["dataset"])
     runs = []
     for label, activation, seed in share(settings["activations"], settings["seeds"], index, count):

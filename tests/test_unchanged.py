@@ -29,13 +29,25 @@ EXPECTED_DATASETS = "e482512c9c30eb047d1500f81b66a485d070281252a13e6180caf049231
 EXPECTED_TINY_RUN = {
     "datasets": "07c0694fc2996404ecfb90c22c168319c728a0c57f23839684e67bcbcab8d918",
     "params": "d2e4263f67a4a31d6f72d2af5032fdd84def5eb054d0c8424dbd4e91dceebcc4",
-    "histories": "b8c98c4380cd0fcc878c4dd045951f0aaf2af843cc39850d0f3346dc992fdd39",
+}
+# Histories hold only on one kind of CPU: TensorFlow's kernels round
+# differently with other vector instructions. The same code (main at 956a153)
+# gave these on the machine type the digests were first computed on, and on
+# an AMD EPYC with AVX2 only (session 15: 956a153's workflow run with the
+# tiny config, digested by this module). A changed default changes both.
+EXPECTED_HISTORIES = {
+    "b8c98c4380cd0fcc878c4dd045951f0aaf2af843cc39850d0f3346dc992fdd39",  # the first machine type
+    "573835b0fc56a54c246c7bf8501c909b3212955c97ed51cdde066b988a2efcb5",  # AMD EPYC, AVX2
 }
 # The statistics tables changed on purpose since: issue 22 gave comparisons.csv
 # the equivalence columns and summary.md a verdict per pair, then summary.md
 # and overall.md the robust aggregates (IQM, P(X > Y)) after their tables (the
 # data, params and histories above are still main's at 956a153).
-EXPECTED_TINY_TABLES = "841d671f57cf6f973dacab57bcc852b86e25237f352569813f9fd165c661b185"
+# Per kind of CPU, as the histories (on AMD EPYC, AVX2: main at 6aa0e91).
+EXPECTED_TINY_TABLES = {
+    "841d671f57cf6f973dacab57bcc852b86e25237f352569813f9fd165c661b185",  # the first machine type
+    "e9f495b2c68741e55cfce7026774f7e2e39fd55c7e9dbe643f0dcc87735fc921",  # AMD EPYC, AVX2
+}
 
 # One data set per kind of split: balanced binary, multiclass, multi-label
 # (unstratified), a bundled standardised one, a user's CSV of class numbers.
@@ -149,12 +161,14 @@ def test_data_sets_are_byte_identical_to_mains():
 def test_a_tiny_runs_data_params_and_histories_are_byte_identical_to_mains(tiny_run):
     """The end-to-end guarantee: data, every job's params (so nothing reruns
     but for the code hash) and every history.csv, byte for byte."""
-    assert tiny_run_digests(tiny_run) == EXPECTED_TINY_RUN
+    digests = tiny_run_digests(tiny_run)
+    assert digests.pop("histories") in EXPECTED_HISTORIES, "histories differ from main's on every known CPU type"
+    assert digests == EXPECTED_TINY_RUN
 
 
 def test_a_tiny_runs_tables_are_unchanged(tiny_run):
     """No test split: runs.csv, the statistics and the markdown stay as they were."""
-    assert tables_digest(tiny_run) == EXPECTED_TINY_TABLES
+    assert tables_digest(tiny_run) in EXPECTED_TINY_TABLES
 
 
 if __name__ == "__main__":  # print the digests of the code at hand, and of a finished run

@@ -33,13 +33,19 @@ from actzoo.losses import LOSSES, sample_accuracies  # noqa: E402
 from actzoo.models import get_model, get_optimizer, weights_sha256  # noqa: E402
 
 
-def configure_threads(threads):
-    """Pin TensorFlow's pools: it ignores OMP_NUM_THREADS.
+def configure_threads():
+    """Pin TensorFlow's pools to one thread each (it ignores OMP_NUM_THREADS),
+    whatever the job's ``threads``.
 
-    The inter-op pool gets one thread, so a job never runs more than
-    ``threads`` busy threads (the caller of an op helps its intra-op pool).
+    A second intra-op thread changes how TensorFlow splits a wide layer's
+    sums on some CPUs: on AMD EPYC (AVX2), tests/test_threads.py's
+    [256, 256] model trained to other histories with 2 threads than with 1,
+    which breaks the guarantee that results do not depend on the thread
+    count (docs/reproducibility.md). One thread per job keeps it; more
+    cores go to more jobs at once (``--cores``). With one inter-op thread
+    too, a job never runs more than one busy thread.
     """
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.config.experimental.enable_op_determinism()
 
@@ -245,7 +251,7 @@ def train(data, spec, *, checkpoint_dir=None, checkpoint_every=0, log=print):
     The rest is how the run is executed, and changes no result: the compiled
     engine checkpoints into ``checkpoint_dir`` every ``checkpoint_every``
     epochs and resumes a checkpoint of the same spec and data; messages go to
-    ``log``; threads are the process's (configure_threads).
+    ``log``; threads are the process's (configure_threads: one).
     """
     model, optimizer = build(spec, data)
     initial_sha = weights_sha256(model.weights)

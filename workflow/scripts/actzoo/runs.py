@@ -42,7 +42,7 @@ def train_and_save(data_path, outputs, *, dataset, checkpoint_dir, threads=1, lo
     metrics.json records the initializer used (see actzoo.initializers).
     """
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    engine.configure_threads(threads)
+    engine.configure_threads()  # one thread, whatever ``threads`` reserves
     spec = TrainSpec.from_params(**params)
     with np.load(data_path) as npz:
         data = {k: npz[k] for k in npz.files}
