@@ -400,7 +400,10 @@ def test_the_poller_follows_a_worker_out_of_the_run_and_reads_its_child(tmp_path
     (child,) = (entry for entry in poller.processes.values() if entry.kind == "child")
     assert child.log == str(ours), child
     assert child.rss > 64 << 20, child
-    assert child.pss is not None and 0 < child.pss <= child.rss, child
+    # PSS is at most the RSS read with it (pss_rss). Not the sampled peak: under
+    # load the one sample of RSS can come before the child has touched all of
+    # its memory, and the PSS read after it (a fresh-clone run saw 69.7 > 68.8 MB).
+    assert child.pss is not None and 0 < child.pss <= child.pss_rss, child
     assert child.shared is not None and child.shared >= 0, child
     memory = processes.job_memory(poller.processes)
     assert memory["worker_jobs"] == 1 and memory["worker_rss"] > 0
