@@ -141,7 +141,7 @@ def test_diagnostics_do_not_change_the_trajectory(circles, tmp_path, monkeypatch
     snapshots included)."""
     from actzoo.runs import train_and_save
 
-    monkeypatch.setattr(engine, "configure_threads", lambda threads: None)  # TensorFlow runs already
+    monkeypatch.setattr(engine, "configure_threads", lambda: None)  # TensorFlow runs already
 
     data_path = tmp_path / "circles.npz"
     np.savez(data_path, **circles)

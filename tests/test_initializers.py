@@ -118,7 +118,7 @@ def run(circles, tmp_path, monkeypatch, model, activation="relu"):
     """train_and_save on the circles fixture; returns metrics.json."""
     from actzoo.runs import train_and_save
 
-    monkeypatch.setattr(engine, "configure_threads", lambda threads: None)  # TensorFlow runs already
+    monkeypatch.setattr(engine, "configure_threads", lambda: None)  # TensorFlow runs already
     data_path = tmp_path / "circles.npz"
     np.savez(data_path, **circles)
     run_dir = tmp_path / json.dumps(model.get("initializer"))

@@ -28,7 +28,7 @@ def train_saved(data, directory, monkeypatch, evaluate_test, activation="relu"):
     """train_and_save on ``data``; returns (metrics, the run's files' bytes, the data the engine got)."""
     from actzoo.runs import train_and_save
 
-    monkeypatch.setattr(engine, "configure_threads", lambda threads: None)  # TensorFlow runs already
+    monkeypatch.setattr(engine, "configure_threads", lambda: None)  # TensorFlow runs already
     seen = []
     real_train = engine.train
     monkeypatch.setattr(engine, "train", lambda data, *a, **k: seen.append(set(data)) or real_train(data, *a, **k))
