@@ -49,8 +49,28 @@ def fake_slurm(bin_dir, sacct_state, squeue_state=""):
 )
 def test_the_status_command_maps_each_slurm_state_to_one_word(tmp_path, sacct_state, squeue_state, expected):
     env = fake_slurm(tmp_path / "bin", sacct_state, squeue_state)
-    result = subprocess.run([str(STATUS), "123"], capture_output=True, text=True, env=env, check=True)
-    assert result.stdout == f"{expected}\n"
+    assert status(tmp_path, env) == expected
+
+
+def status(workdir, env, job="123"):
+    """What the status command says of ``job``, run where snakemake runs it."""
+    result = subprocess.run([str(STATUS), job], capture_output=True, text=True, env=env, cwd=workdir, check=True)
+    return result.stdout.removesuffix("\n")
+
+
+def test_a_job_unknown_to_both_sacct_and_squeue_fails_after_the_limit_of_consecutive_polls(tmp_path):
+    env = {**fake_slurm(tmp_path / "bin", ""), "ACTZOO_STATUS_UNKNOWN_LIMIT": "3"}
+    assert [status(tmp_path, env) for _ in range(2)] == ["running", "running"]
+    assert status(tmp_path, env, job="456") == "running"  # counted per job
+    assert status(tmp_path, env) == "failed"
+
+
+def test_a_known_state_resets_the_count_of_unknown_polls(tmp_path):
+    unknown = {**fake_slurm(tmp_path / "unknown", ""), "ACTZOO_STATUS_UNKNOWN_LIMIT": "3"}
+    pending = {**fake_slurm(tmp_path / "pending", "", "PENDING\n"), "ACTZOO_STATUS_UNKNOWN_LIMIT": "3"}
+    polls = [status(tmp_path, env) for env in (unknown, unknown, pending, unknown, unknown)]
+    assert polls == ["running"] * 5
+    assert status(tmp_path, unknown) == "failed"
 
 
 def job_script(tmp_path, exec_job):
