@@ -10,7 +10,7 @@ and no checkpoints, so all epochs are one compiled segment (one
 a run cost only its training.
 
 Arguments: a JSON file with ``dataset`` (the resolved data set spec),
-``training`` (the resolved training section), ``hidden_units``,
+``training`` (the resolved training section), ``model`` (the resolved model),
 ``activations`` (config entries) and ``seeds``; then ``index`` and
 ``count``. Prints one JSON line.
 """
@@ -55,7 +55,7 @@ def main(settings_path, index, count):
     for label, activation, seed in share(settings["activations"], settings["seeds"], index, count):
         t = time.perf_counter()
         # A job's spec without the grid (planar=False), on the compiled engine; no checkpoints.
-        spec = TrainSpec.from_params(activation, seed, {"hidden_units": settings["hidden_units"]}, training)
+        spec = TrainSpec.from_params(activation, seed, settings["model"], training)
         result = engine.train(data, dataclasses.replace(spec, engine="compiled"))
         runs.append(
             {

@@ -268,7 +268,9 @@ def measure_limit_proxy(measured, config, workdir, cores, sweep_dir):
     settings = {
         "dataset": dataset,
         "training": config["training"],
-        "hidden_units": {**config["model"], **dataset.get("model", {})}["hidden_units"],
+        # The data set's model as the workflow resolves it (common.smk's model_of),
+        # so a configured initializer or architecture reaches the proxy too.
+        "model": {**config["model"], **dataset.get("model", {})},
         "activations": config["activations"],
         "seeds": config["seeds"],
     }
