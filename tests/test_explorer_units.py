@@ -120,6 +120,23 @@ def test_default_sized_page_with_units_stays_within_budget(tmp_path):
     assert output.stat().st_size < 10e6
 
 
+def test_the_job_log_names_the_pages_size_and_what_to_lower_past_the_budget(tmp_path, capsys):
+    """write_page's line in the job log: the page's and the unit pictures'
+    sizes as written; past 10 MB, the two keys that shrink it."""
+    from actzoo import explorer
+
+    empty = {"datasets": [], "runs_embedded": 0, "runs_total": 0}
+    small, large = tmp_path / "small.html", tmp_path / "large.html"
+    explorer.write_page(small, empty, b"", bytes(1000))
+    # Random bytes do not deflate: 8 MB of them make a page over 10 MB (base64: x4/3).
+    explorer.write_page(large, empty, b"", np.random.default_rng(0).bytes(8_000_000))
+    small_note, large_note = capsys.readouterr().err.splitlines()
+    assert small_note == f"explorer.html: {small.stat().st_size / 1e6:.1f} MB, of which unit pictures 0.0 MB"
+    assert large_note.startswith(f"explorer.html: {large.stat().st_size / 1e6:.1f} MB, of which unit pictures 10.7 MB")
+    assert "figures.explorer_units" in large_note and "figures.explorer_seeds" in large_note
+    assert "explorer_units" not in small_note
+
+
 # ---------------------------------------------------------------- in a browser
 
 
